@@ -1,0 +1,63 @@
+//! Why a source could not be profiled.
+
+/// A terminal outcome other than a profile.
+///
+/// Both variants render as `step: cause`, the form the distribution profile
+/// carries in its `error`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProfileError {
+    /// The content is not an introspectable data format (an HTML page, a
+    /// PDF, an empty file...). `detected` names what was found instead.
+    #[error("{step}: {reason}")]
+    Unsupported {
+        step: &'static str,
+        detected: String,
+        reason: String,
+    },
+    /// The content could not be read: malformed, over a limit, or an I/O
+    /// fault.
+    #[error("{step}: {cause}")]
+    Failed { step: &'static str, cause: String },
+}
+
+impl ProfileError {
+    /// Content that sniffing recognised as something other than data.
+    pub fn unsupported(detected: impl Into<String>, reason: impl Into<String>) -> Self {
+        ProfileError::Unsupported {
+            step: "sniff",
+            detected: detected.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// A data format that turned out to be malformed beyond reading.
+    pub fn malformed(step: &'static str, cause: impl Into<String>) -> Self {
+        ProfileError::Failed {
+            step,
+            cause: cause.into(),
+        }
+    }
+
+    /// A configured limit was exceeded.
+    pub fn limit(step: &'static str, what: impl std::fmt::Display) -> Self {
+        ProfileError::Failed {
+            step,
+            cause: format!("limit exceeded: {what}"),
+        }
+    }
+
+    pub fn io(step: &'static str, err: std::io::Error) -> Self {
+        ProfileError::Failed {
+            step,
+            cause: err.to_string(),
+        }
+    }
+
+    /// What was found instead of data, for an unsupported source.
+    pub fn detected_format(&self) -> Option<&str> {
+        match self {
+            ProfileError::Unsupported { detected, .. } => Some(detected),
+            ProfileError::Failed { .. } => None,
+        }
+    }
+}
