@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::CONTENT_TYPE;
+use reqwest::header::{CONTENT_TYPE, LOCATION};
 use reqwest::{Client, Response, redirect};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
@@ -258,8 +258,8 @@ fn redirect_policy(policy: Arc<NetworkPolicy>, max: usize) -> redirect::Policy {
     })
 }
 
-/// Refuses any status other than 2xx: 4xx are permanent, 5xx and 429
-/// transient (see [`FetchErrorKind::is_transient`]).
+/// Refuses any status other than 2xx: 3xx left unfollowed and 4xx are
+/// permanent, 5xx and 429 transient (see [`FetchErrorKind::is_transient`]).
 fn check_status(response: &Response) -> Result<(), FetchError> {
     let status = response.status();
     if status.is_success() {
@@ -269,6 +269,19 @@ fn check_status(response: &Response) -> Result<(), FetchError> {
         Some(reason) => format!("HTTP {} {reason}", status.as_u16()),
         None => format!("HTTP {}", status.as_u16()),
     };
+    if status.is_redirection() {
+        // A redirect reqwest did not follow: no Location, or one that is not
+        // an http(s) URL.
+        let location = response
+            .headers()
+            .get(LOCATION)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let message = match location {
+            Some(location) => format!("{message}: redirect to {location} not followed"),
+            None => format!("{message}: redirect without a Location"),
+        };
+        return Err(FetchError::new(FetchErrorKind::Redirect, message));
+    }
     Err(FetchError::new(
         FetchErrorKind::HttpStatus(status.as_u16()),
         message,
