@@ -1,57 +1,29 @@
 //! Downloads a distribution to a temporary file, within hard limits and a
-//! network policy.
+//! network policy; or, on the command line, hands over a local file in place.
 //!
-//! Placeholder interface: the full implementation (limits while streaming,
-//! per-hop redirect checks, address policy at connect time) replaces the
-//! internals, not the interface.
+//! - [`config`]: the limits ([`FetchConfig`]).
+//! - [`policy`]: which schemes and addresses are allowed ([`NetworkPolicy`]).
+//! - `resolver`: the DNS resolver that applies the policy at connect time.
+//! - `http`: the streaming download.
+//! - `local`: local paths and `file://` URLs.
+
+pub mod config;
+mod digest;
+pub mod error;
+mod http;
+mod local;
+mod location;
+pub mod policy;
+mod resolver;
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use sha2::{Digest, Sha256};
+pub use config::FetchConfig;
+pub use error::{FetchError, FetchErrorKind};
+pub use policy::{AllowListError, NetworkPolicy, PolicyRefusal, RefusedRange};
 
-/// Where downloads may go and how much they may take.
-#[derive(Debug, Clone)]
-pub struct FetchConfig {
-    /// Bytes one download may take (Content-Length and while streaming).
-    pub max_bytes: u64,
-    pub connect_timeout: Duration,
-    /// Longest wait for the next chunk of the body.
-    pub read_timeout: Duration,
-    /// Whole download, headers to last byte.
-    pub total_timeout: Duration,
-    pub max_redirects: usize,
-    pub policy: NetworkPolicy,
-    pub user_agent: String,
-    /// Directory the temporary files go to (the system's when None).
-    pub temp_dir: Option<PathBuf>,
-}
-
-impl Default for FetchConfig {
-    fn default() -> Self {
-        FetchConfig {
-            max_bytes: 512 << 20,
-            connect_timeout: Duration::from_secs(10),
-            read_timeout: Duration::from_secs(30),
-            total_timeout: Duration::from_secs(300),
-            max_redirects: 5,
-            policy: NetworkPolicy::default(),
-            user_agent: concat!("dataprof/", env!("CARGO_PKG_VERSION")).to_owned(),
-            temp_dir: None,
-        }
-    }
-}
-
-/// Which sources are allowed.
-#[derive(Debug, Clone, Default)]
-pub struct NetworkPolicy {
-    /// Local paths and `file://` URLs (the command line only).
-    pub allow_local_files: bool,
-    /// Networks allowed even though they are loopback, private, link-local...
-    pub allowed_networks: Vec<ipnet::IpNet>,
-    /// Skip the address checks entirely (the command line's explicit opt-out).
-    pub allow_all_addresses: bool,
-}
+use http::HttpFetcher;
+use location::Location;
 
 /// A source copied to a local file.
 #[derive(Debug)]
@@ -62,7 +34,10 @@ pub struct Fetched {
     /// The URL (after redirects) or path the bytes came from.
     pub source: String,
     pub byte_size: u64,
+    /// SHA-256 of the bytes, lowercase hex.
     pub sha256: String,
+    /// The server's Content-Type header, as sent (informative only: formats
+    /// are detected from the bytes).
     pub content_type: Option<String>,
 }
 
@@ -82,65 +57,46 @@ impl LocalCopy {
     }
 }
 
-/// Why a source could not be fetched.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct FetchError {
-    /// Worth retrying later: connect errors, timeouts, HTTP 5xx and 429.
-    pub transient: bool,
-    pub message: String,
+/// Fetches sources with one configuration, reusing its HTTP client (and so
+/// its connections) from one fetch to the next.
+#[derive(Debug, Clone)]
+pub struct Fetcher {
+    http: HttpFetcher,
+    policy: NetworkPolicy,
 }
 
-impl FetchError {
-    pub fn permanent(message: impl Into<String>) -> Self {
-        FetchError {
-            transient: false,
-            message: message.into(),
-        }
+impl Fetcher {
+    pub fn new(cfg: &FetchConfig) -> Result<Self, FetchError> {
+        Ok(Fetcher {
+            http: HttpFetcher::new(cfg)?,
+            policy: cfg.policy.clone(),
+        })
     }
-    pub fn transient(message: impl Into<String>) -> Self {
-        FetchError {
-            transient: true,
-            message: message.into(),
+
+    /// Fetches `location` (an http(s) URL, a `file://` URL or a path; a
+    /// relative path is resolved against `base_dir`).
+    pub async fn fetch(
+        &self,
+        location: &str,
+        base_dir: Option<&Path>,
+    ) -> Result<Fetched, FetchError> {
+        match Location::parse(location, base_dir, &self.policy)? {
+            Location::Http(url) => self.http.download(&url).await,
+            Location::Local(path) => local::describe(path).await,
         }
     }
 }
 
 /// Fetches `location` (an http(s) URL, a `file://` URL or a path; a relative
-/// path is resolved against `base_dir`).
+/// path is resolved against `base_dir`) with a client made for this call.
+/// Use a [`Fetcher`] to reuse one across calls.
 pub async fn fetch(
     location: &str,
     base_dir: Option<&Path>,
     cfg: &FetchConfig,
 ) -> Result<Fetched, FetchError> {
-    let path = if let Some(rest) = location.strip_prefix("file://") {
-        PathBuf::from(rest)
-    } else if location.starts_with("http://") || location.starts_with("https://") {
-        return Err(FetchError::permanent("HTTP fetching is not built yet"));
-    } else {
-        match base_dir {
-            Some(dir) => dir.join(location),
-            None => PathBuf::from(location),
-        }
-    };
-    if !cfg.policy.allow_local_files {
-        return Err(FetchError::permanent("local files are not allowed here"));
+    match Location::parse(location, base_dir, &cfg.policy)? {
+        Location::Http(url) => HttpFetcher::new(cfg)?.download(&url).await,
+        Location::Local(path) => local::describe(path).await,
     }
-    let bytes = tokio::fs::read(&path)
-        .await
-        .map_err(|e| FetchError::permanent(format!("{}: {e}", path.display())))?;
-    Ok(Fetched {
-        source: path.display().to_string(),
-        byte_size: bytes.len() as u64,
-        sha256: hex_digest(&bytes),
-        content_type: None,
-        file: LocalCopy::User(path),
-    })
-}
-
-fn hex_digest(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
