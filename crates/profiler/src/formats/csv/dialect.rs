@@ -137,7 +137,10 @@ pub fn detect(sample: &Sample) -> Option<DialectChoice> {
     if let Some((_, choice)) = best {
         return Some(choice);
     }
-    let syntax = Syntax::delimited(SINGLE_COLUMN);
+    let syntax = Syntax {
+        comment: hints.leading_comment.then_some(b'#'),
+        ..Syntax::delimited(SINGLE_COLUMN)
+    };
     let shapes = sample::row_shapes(sample, syntax);
     let table = layout::locate(&shapes)?;
     Some(DialectChoice {
@@ -162,6 +165,8 @@ struct Hints {
     backslash_escape: bool,
     /// A line starts with `#`.
     comment_lines: bool,
+    /// The first line that is not blank starts with `#`.
+    leading_comment: bool,
     /// A quote occurs somewhere.
     quotes: bool,
 }
@@ -178,6 +183,7 @@ impl Hints {
             backslash_escape,
             comment_lines: text.first() == Some(&b'#')
                 || memchr::memmem::find(text, b"\n#").is_some(),
+            leading_comment: text.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'#'),
             quotes: memchr::memchr(QUOTE, text).is_some(),
         }
     }

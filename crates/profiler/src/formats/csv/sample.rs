@@ -71,7 +71,7 @@ pub fn row_shapes(sample: &Sample, syntax: Syntax) -> Vec<RowShape> {
         shapes.push(RowShape {
             fields: record.len(),
             non_empty,
-            last_empty: record.iter().last().is_none_or(is_blank_cell),
+            last_empty: record.iter().next_back().is_none_or(is_blank_cell),
             blank: record.len() <= 1 && non_empty == 0,
             offset,
         });

@@ -134,9 +134,7 @@ fn is_time(text: &str) -> bool {
     };
     let text = text.split('.').next().unwrap_or(text);
     let parts: Vec<&str> = text.split(':').collect();
-    (2..=3).contains(&parts.len())
-        && parts.iter().all(|p| all_digits(p) && p.len() <= 2)
-        && parts[0].len() >= 1
+    (2..=3).contains(&parts.len()) && parts.iter().all(|p| all_digits(p) && p.len() <= 2)
 }
 
 fn all_digits(text: &str) -> bool {
