@@ -106,7 +106,11 @@ fn check(path: &Path, truth: &Value) -> Vec<String> {
     }
     let names: Vec<&str> = profile.fields.iter().map(|f| f.name.as_str()).collect();
     let header = truth["header"].as_bool().unwrap_or(true);
-    for key in truth["fields"].as_object().into_iter().flat_map(|m| m.keys()) {
+    for key in truth["fields"]
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.keys())
+    {
         let found = match positional_key(key) {
             Some(index) if !header => names.get(index) == Some(&format!("column{index}").as_str()),
             _ => names.contains(&key.as_str()),
