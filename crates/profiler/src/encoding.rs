@@ -441,6 +441,22 @@ mod tests {
     }
 
     #[test]
+    fn other_legacy_encodings_follow_a_confident_chardetng() {
+        // Russian city names in windows-1251.
+        let cp1251 = b"\xE3\xEE\xF0\xEE\xE4;\xED\xE0\xF1\xE5\xEB\xE5\xED\xE8\xE5\n\xCC\xEE\xF1\xEA\xE2\xE0;12655050\n\xD1\xE0\xED\xEA\xF2-\xCF\xE5\xF2\xE5\xF0\xE1\xF3\xF0\xE3;5384342\n\xCD\xEE\xE2\xEE\xF1\xE8\xE1\xE8\xF0\xF1\xEA;1620162\n\xC5\xEA\xE0\xF2\xE5\xF0\xE8\xED\xE1\xF3\xF0\xE3;1493749\n\xCA\xE0\xE7\xE0\xED\xFC;1257391\n";
+        let found = detect(cp1251);
+        assert_eq!(found.label, "windows-1251");
+        let mut text = String::new();
+        decode(&cp1251[..], &found)
+            .and_then(|mut r| r.read_to_string(&mut text))
+            .expect("decode");
+        assert!(text.starts_with("город;население\nМосква;"));
+        // French latin-1 stays iso-8859-1 however much text there is.
+        let french = b"commune;libell\xE9\nAmb\xE9rieu;Ch\xE2teau d'eau\nN\xEEmes;for\xEAt \xE0 l'\xE9t\xE9\n";
+        assert_eq!(detect(french).label, "iso-8859-1");
+    }
+
+    #[test]
     fn utf16_by_bom_and_by_pattern() {
         assert_eq!(detect(b"\xFF\xFEa\0,\0b\0").label, "utf-16le");
         assert_eq!(detect(b"\xFE\xFF\0a\0,\0b").label, "utf-16be");

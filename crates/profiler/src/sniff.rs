@@ -176,9 +176,23 @@ fn classify_text(text: &[u8], complete: bool) -> Sniffed {
     match rest.first() {
         None if complete => not_data("empty", "the file contains only white space"),
         None => Sniffed::Text,
-        Some(b'{') | Some(b'[') => Sniffed::Json,
+        Some(b'{') | Some(b'[') if looks_like_json(rest) => Sniffed::Json,
         Some(b'<') => classify_markup(rest),
         Some(_) => Sniffed::Text,
+    }
+}
+
+/// `{` or `[` followed by what JSON allows there, so that a CSV header such
+/// as `[Code];[Nom]` stays a table.
+fn looks_like_json(rest: &[u8]) -> bool {
+    let next = rest[1..].iter().find(|b| !b.is_ascii_whitespace());
+    match (rest[0], next) {
+        (_, None) => true,
+        (b'{', Some(b)) => matches!(b, b'"' | b'}'),
+        (_, Some(b)) => matches!(
+            b,
+            b'{' | b'[' | b'"' | b']' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n'
+        ),
     }
 }
 
@@ -265,6 +279,10 @@ mod tests {
         assert_eq!(sniff(b"nom\nJos\xE9\n"), Sniffed::Text);
         assert_eq!(sniff(b"a\0;\0b\0\n\0"), Sniffed::Text);
         assert_eq!(sniff(b"BZh,count\nx,1\n"), Sniffed::Text);
+        assert_eq!(sniff(b"[Code];[Nom]\n01;Ain\n"), Sniffed::Text);
+        assert_eq!(sniff(b"{id};{name}\n1;a\n"), Sniffed::Text);
+        assert_eq!(sniff(b"[\n  {\"a\": 1}\n]"), Sniffed::Json);
+        assert_eq!(sniff(b"[]"), Sniffed::Json);
     }
 
     #[test]
