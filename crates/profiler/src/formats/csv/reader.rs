@@ -4,7 +4,8 @@
 //! its column's [`ColumnProfiler`] as `&str` (the text is UTF-8 already:
 //! validated up front, or transcoded). Short rows count as missing values
 //! in the absent columns, long rows lose their extra cells, and both are
-//! summed up in one warning. The first records are kept for
+//! summed up in one warning (extra cells that are all empty, a trailing
+//! delimiter, are dropped silently). The first records are kept for
 //! `sample_records` and typed once the fields' types are known.
 
 use std::borrow::Cow;
@@ -141,7 +142,7 @@ pub fn stream<R: Read>(decoded: R, plan: &ReadPlan<'_>) -> Result<StreamResult, 
         for column in &mut columns[present..] {
             column.observe_missing(1);
         }
-        if record.len() != field_count {
+        if record.len() != field_count && !only_trailing_empty_cells(&record, field_count) {
             ragged.note(record.len());
         }
         if samples.len() < plan.opts.sample_size {
@@ -179,6 +180,16 @@ fn record_limit(start: u64, max: usize) -> ProfileError {
 /// A line of white space in a table of several fields: not a record.
 fn is_blank_line(record: &csv::ByteRecord, field_count: usize) -> bool {
     field_count > 1 && record.len() == 1 && record[0].iter().all(u8::is_ascii_whitespace)
+}
+
+/// A long row whose extra cells are all empty: a trailing delimiter
+/// (`1;2;3;` under `a;b;c`), not a ragged record.
+fn only_trailing_empty_cells(record: &csv::ByteRecord, field_count: usize) -> bool {
+    record.len() > field_count
+        && record
+            .iter()
+            .skip(field_count)
+            .all(|cell| cell.iter().all(u8::is_ascii_whitespace))
 }
 
 fn as_text(cell: &[u8]) -> Cow<'_, str> {
@@ -255,6 +266,16 @@ mod tests {
                 .warning()
                 .is_some_and(|w| w.starts_with("13 records have 2 to 5 fields instead of 4"))
         );
+    }
+
+    #[test]
+    fn trailing_delimiters_are_not_ragged() {
+        let record = csv::ByteRecord::from(vec!["1", "2", "3", " "]);
+        assert!(only_trailing_empty_cells(&record, 3));
+        let record = csv::ByteRecord::from(vec!["1", "2", "3", "x"]);
+        assert!(!only_trailing_empty_cells(&record, 3));
+        let record = csv::ByteRecord::from(vec!["1", "2"]);
+        assert!(!only_trailing_empty_cells(&record, 3));
     }
 
     #[test]
