@@ -1,0 +1,97 @@
+//! `dataprof profile` as a user runs it: the binary, its output and its
+//! exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn dataprof(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dataprof"))
+        .args(args)
+        .current_dir(repo_root())
+        .output()
+        .expect("run dataprof")
+}
+
+fn profile_json(args: &[&str]) -> Value {
+    let output = dataprof(args);
+    assert!(
+        output.status.success(),
+        "exit {:?}: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("stdout is the data_profile JSON")
+}
+
+#[test]
+fn the_readme_example_entry_is_profiled() {
+    let profile = profile_json(&["profile", "--pretty", "examples/catalog-entry-paris.json"]);
+    assert_eq!(
+        profile["status"], "profiled",
+        "{}",
+        profile["error_message"]
+    );
+    assert_eq!(profile["dataset_count"], 4);
+    assert_eq!(profile["entry_id"], "0b6f3c1e-5a57-4d7e-9a51-3f2d7c0e9a01");
+    let distributions = profile["distributions"].as_array().expect("distributions");
+    let formats: Vec<&str> = distributions
+        .iter()
+        .map(|d| d["detected_format"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(formats, ["csv", "json", "geojson", "shapefile"]);
+    assert_eq!(profile["sample_records"].as_array().map(Vec::len), Some(5));
+}
+
+#[test]
+fn a_local_data_file_is_profiled_directly() {
+    let profile = profile_json(&[
+        "profile",
+        "tests/fixtures/corpus/insee_FILO2019_iris_bondy_latin1.csv",
+    ]);
+    assert_eq!(profile["status"], "profiled");
+    assert_eq!(profile["profile_source"], "csv");
+    assert_eq!(profile["record_count"], 21);
+    let d = &profile["distributions"][0];
+    assert_eq!(d["encoding"], "iso-8859-1");
+    assert_eq!(d["dialect"]["delimiter"], ";");
+    let names: Vec<&str> = profile["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|f| f["name"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(names, ["IRIS", "LIBIRIS", "COM", "LIBCOM", "DISP_MED19"]);
+    assert_eq!(profile["sample_records"][0]["LIBCOM"], "Bondy");
+}
+
+#[test]
+fn unsupported_content_still_exits_zero_with_a_reason() {
+    let profile = profile_json(&[
+        "profile",
+        "tests/fixtures/unsupported/error_page_served_as.csv",
+    ]);
+    assert_eq!(profile["status"], "unsupported");
+    assert_eq!(profile["distributions"][0]["detected_format"], "html");
+    let message = profile["error_message"].as_str().expect("error_message");
+    assert!(message.contains("HTML"), "{message}");
+}
+
+#[test]
+fn misuse_exits_non_zero_with_a_message() {
+    let output = dataprof(&["profile"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("Usage"), "{stderr}");
+
+    let output = dataprof(&["profile", "no/such/file.csv"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no/such/file.csv"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}
