@@ -384,9 +384,11 @@ pub(crate) struct NumberState {
 /// What the column's numbers turned out to be.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct NumberDecision {
+    /// Every value is a whole number that fits `i64` (whether they are
+    /// years is the caller's call, from the field name).
     pub integer: bool,
-    /// Whole numbers that fit `i64`, every one of them 4 digits in
-    /// 1000..=2100 (a year, if the name agrees) is decided by the caller.
+    /// `decimal_comma`, `thousands_space`, `thousands_dot`,
+    /// `thousands_comma`, joined with `+`; `None` for plain numbers.
     pub format: Option<String>,
     pub min: Option<Value>,
     pub max: Option<Value>,

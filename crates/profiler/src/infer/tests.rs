@@ -856,6 +856,73 @@ fn csv_fixture(file: &str) -> Vec<FieldProfile> {
     profile_csv(&format!("{dir}{file}"), entry)
 }
 
+fn peer_fixture(file: &str) -> Vec<FieldProfile> {
+    let dir = format!("{FIXTURES}peers/duckdb/");
+    let truth: Vec<Value> =
+        serde_json::from_slice(&std::fs::read(format!("{dir}TRUTH.json")).unwrap()).unwrap();
+    let entry = truth.iter().find(|e| e["file"] == file).unwrap();
+    profile_csv(&format!("{dir}{file}"), entry)
+}
+
+#[test]
+fn peer_formats() {
+    let kinds = |file: &str| -> Vec<(FieldType, Option<String>)> {
+        peer_fixture(file)
+            .into_iter()
+            .map(|f| (f.field_type, f.format))
+            .collect()
+    };
+    let a07 = kinds("A07-decimal_separators.csv");
+    assert_eq!(
+        a07,
+        vec![
+            (FieldType::Number, Some("decimal_comma".into())),
+            (FieldType::Number, None)
+        ]
+    );
+    let a09 = peer_fixture("A09-simple.csv");
+    assert_eq!(a09[0].format.as_deref(), Some("thousands_comma"));
+    assert_eq!(a09[0].max, Some(json!(9999999999.2)));
+    assert_eq!(typed_cell("300,000,000.40", &a09[0]), json!(300000000.4));
+    let a08 = peer_fixture("A08-comma_decimal_null.csv");
+    let fsc = field(&a08, "FINANZ_STATO_FSC");
+    assert_eq!(fsc.format.as_deref(), Some("decimal_comma"));
+    assert_eq!(
+        (fsc.null_count, fsc.max.clone()),
+        (2, Some(json!(385000000.0)))
+    );
+    assert_eq!(field(&a08, "PROGRAMMATO_INDICATORE_1").format, None);
+    // All empty: nothing to say.
+    assert_eq!(field(&a08, "COD_OB_TEMATICO").field_type, FieldType::Any);
+    let a05 = peer_fixture("A05-leading_zeros2.csv");
+    let date = field(&a05, "data_entrata_in_carica");
+    assert_eq!(date.format.as_deref(), Some("%d/%m/%Y"));
+    assert_eq!(
+        (date.min.clone(), date.max.clone()),
+        (Some(json!("2020-09-23")), Some(json!("2021-10-27")))
+    );
+    let a01 = kinds("A01-time_date_timestamp_dd-mm-yyyy.csv");
+    assert_eq!(a01[3], (FieldType::Date, Some("%d-%m-%Y".into())));
+    assert_eq!(
+        a01[4],
+        (FieldType::Datetime, Some("%d-%m-%Y %H:%M:%S".into()))
+    );
+    let a02 = kinds("A02-time_date_timestamp_yyyy.mm.dd.csv");
+    assert_eq!(a02[2], (FieldType::Time, Some("%H:%M:%S".into())));
+    assert_eq!(
+        a02[4],
+        (FieldType::Datetime, Some("%Y.%m.%d %H:%M:%S".into()))
+    );
+    let a20 = peer_fixture("A20-big_not_bool.csv");
+    assert_eq!(
+        a20[0].top_values.as_ref().unwrap()[0],
+        TopValue {
+            value: json!("T"),
+            count: 2450 - 1
+        }
+    );
+}
+
 fn field<'a>(fields: &'a [FieldProfile], name: &str) -> &'a FieldProfile {
     fields.iter().find(|f| f.name == name).unwrap()
 }
