@@ -6,13 +6,42 @@
 //! reports holds for every non-null value seen, so a type-breaking value in
 //! the last row still changes it.
 //!
-//! Placeholder: this version reports every field as `string`; the full
-//! inference replaces the internals, not the interface.
+//! Layout:
+//! - [`types`]: candidate types per column and the final decision.
+//! - [`numbers`], [`dates`], [`codes`], [`geo`], [`tokens`]: byte-level
+//!   readers of one value (numbers under four separator conventions,
+//!   dates under day-/month-first patterns, French and web identifiers,
+//!   geopoints and JSON text, null and boolean words).
+//! - [`names`]: what a field name suggests (flags, years, codes).
+//! - [`stats`], [`hll`], [`hash`]: distinct counts, top values, examples.
+//!
+//! Sample records carry geopoints as `{"lat": .., "lon": ..}` (see
+//! [`typed_cell`]).
 
-use std::collections::HashMap;
+mod codes;
+mod dates;
+mod geo;
+mod hash;
+mod hll;
+mod names;
+mod numbers;
+mod stats;
+mod tokens;
+mod types;
 
-use dataprof_model::{FieldProfile, FieldType};
+#[cfg(test)]
+mod tests;
+
+use std::fmt::Write as _;
+
+use dataprof_model::{FieldProfile, FieldType, TopValue};
 use serde_json::Value;
+
+use hash::hash_bytes;
+use names::NameHints;
+use stats::{ValueStats, cut};
+use tokens::{bool_digit, bool_word, is_null_token, nan_spelling};
+use types::TypeState;
 
 /// Bounds on what a column keeps in memory.
 #[derive(Debug, Clone)]
@@ -46,19 +75,33 @@ impl Default for InferOptions {
 pub struct ColumnProfiler {
     name: String,
     opts: InferOptions,
+    hints: NameHints,
     nulls: u64,
-    counts: HashMap<String, u64>,
-    examples: Vec<Value>,
+    /// Non-null values other than `NaN`.
+    values: u64,
+    nan_count: u64,
+    /// Which spellings of `NaN` were seen (bits from [`nan_spelling`]).
+    nan_spellings: u8,
+    types: TypeState,
+    stats: ValueStats,
+    /// Reused buffer for the text of JSON numbers.
+    scratch: String,
 }
 
 impl ColumnProfiler {
     pub fn new(name: impl Into<String>, opts: InferOptions) -> Self {
+        let name = name.into();
         ColumnProfiler {
-            name: name.into(),
+            hints: NameHints::from_name(&name),
+            name,
             opts,
             nulls: 0,
-            counts: HashMap::new(),
-            examples: Vec::new(),
+            values: 0,
+            nan_count: 0,
+            nan_spellings: 0,
+            types: TypeState::default(),
+            stats: ValueStats::new(),
+            scratch: String::new(),
         }
     }
 
@@ -69,11 +112,14 @@ impl ColumnProfiler {
     /// A cell of a text source (CSV cell, DBF character field), as written,
     /// already decoded. Null tokens (empty, `NA`, `null`...) count as nulls.
     pub fn observe_text(&mut self, cell: &str) {
-        if cell.trim().is_empty() {
+        let t = cell.trim();
+        if is_null_token(t) {
             self.nulls += 1;
             return;
         }
-        self.count(cell);
+        if self.count_value(cell, t, || Value::String(cell.to_owned())) {
+            self.types.observe_text(t, &self.hints);
+        }
     }
 
     /// A value of a JSON source, after flattening (so never a non-empty
@@ -83,9 +129,67 @@ impl ColumnProfiler {
     pub fn observe_json(&mut self, value: &Value) {
         match value {
             Value::Null => self.nulls += 1,
-            Value::String(s) => self.observe_text(s),
-            other => self.count(&other.to_string()),
+            Value::String(s) => {
+                let t = s.trim();
+                if is_null_token(t) {
+                    self.nulls += 1;
+                } else if self.count_value(s, t, || Value::String(s.clone())) {
+                    self.types.observe_json_string(t);
+                }
+            }
+            Value::Bool(b) => {
+                let text = if *b { "true" } else { "false" };
+                if self.count_value(text, text, || Value::Bool(*b)) {
+                    self.types.observe_json(value, &self.hints);
+                }
+            }
+            Value::Number(n) => {
+                let mut text = std::mem::take(&mut self.scratch);
+                text.clear();
+                let _ = write!(text, "{n}");
+                let counted = self.count_value(&text, &text, || Value::Number(n.clone()));
+                self.scratch = text;
+                if counted {
+                    self.types.observe_json(value, &self.hints);
+                }
+            }
+            Value::Array(_) | Value::Object(_) => {
+                let text = value.to_string();
+                let fits = text.chars().count() <= self.opts.max_example_chars;
+                let example = || {
+                    if fits {
+                        value.clone()
+                    } else {
+                        Value::String(text.clone())
+                    }
+                };
+                if self.count_value(&text, &text, example) {
+                    self.types.observe_json(value, &self.hints);
+                }
+            }
         }
+    }
+
+    /// Counts a non-null value in the statistics; false when it is `NaN`
+    /// (which then only narrows the type to numeric-or-string).
+    fn count_value(&mut self, text: &str, trimmed: &str, example: impl FnOnce() -> Value) -> bool {
+        let hash = hash_bytes(text.as_bytes());
+        self.stats.observe(text, hash, &self.opts);
+        if let Some(bit) = nan_spelling(trimmed) {
+            self.nan_count += 1;
+            self.nan_spellings |= bit;
+            self.types.observe_nan();
+            return false;
+        }
+        self.values += 1;
+        if self.stats.wants_example(hash, &self.opts) {
+            let example = match example() {
+                Value::String(s) => Value::String(cut(&s, self.opts.max_example_chars)),
+                other => other,
+            };
+            self.stats.add_example(hash, example);
+        }
+        true
     }
 
     /// `n` records that lack this field (a JSON key absent, a short row).
@@ -94,56 +198,152 @@ impl ColumnProfiler {
     }
 
     /// Folds in a profiler that saw another part of the same column.
+    /// The result is the profiler that would have seen both parts, this
+    /// one first.
     pub fn merge(&mut self, other: ColumnProfiler) {
         self.nulls += other.nulls;
-        for (value, count) in other.counts {
-            *self.counts.entry(value).or_default() += count;
-        }
-        for example in other.examples {
-            if self.examples.len() < self.opts.examples && !self.examples.contains(&example) {
-                self.examples.push(example);
-            }
-        }
+        self.values += other.values;
+        self.nan_count += other.nan_count;
+        self.nan_spellings |= other.nan_spellings;
+        self.types.merge(&other.types);
+        self.stats.merge(other.stats, &self.opts);
     }
 
     pub fn finish(self) -> FieldProfile {
-        let min = self.counts.keys().min().cloned().map(Value::String);
-        let max = self.counts.keys().max().cloned().map(Value::String);
+        let (distinct, estimated) = self.stats.distinct_count();
+        let decision = self.types.decide(
+            &self.hints,
+            distinct,
+            self.stats.string_min_max(),
+            self.values > 0,
+            self.nan_count > 0,
+        );
+        let numeric = matches!(
+            decision.field_type,
+            FieldType::Integer | FieldType::Number | FieldType::Year
+        );
+        let (null_count, distinct_count) = if numeric {
+            let nan_values = u64::from(self.nan_spellings.count_ones());
+            (
+                self.nulls + self.nan_count,
+                distinct.saturating_sub(nan_values),
+            )
+        } else {
+            (self.nulls, distinct)
+        };
+        let format = decision.format.as_deref();
+        let top_values = self
+            .stats
+            .value_counts()
+            .filter(|_| {
+                distinct_count <= self.opts.top_values_max_cardinality && distinct_count > 0
+            })
+            .map(|mut counts| {
+                if numeric {
+                    counts.retain(|(text, _)| nan_spelling(text.trim()).is_none());
+                }
+                counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+                counts
+                    .into_iter()
+                    .take(self.opts.top_values)
+                    .map(|(text, count)| TopValue {
+                        value: typed_text(text, decision.field_type, format),
+                        count,
+                    })
+                    .collect::<Vec<_>>()
+            });
+        let cut_string = |v: Option<Value>| match v {
+            Some(Value::String(s)) => Some(Value::String(cut(&s, self.opts.max_example_chars))),
+            other => other,
+        };
+        tracing::debug!(
+            field = %self.name,
+            field_type = %decision.field_type,
+            format = ?decision.format,
+            null_count,
+            distinct_count,
+            distinct_estimated = estimated,
+            "field inferred"
+        );
         FieldProfile {
             name: self.name,
-            field_type: if self.counts.is_empty() {
-                FieldType::Any
-            } else {
-                FieldType::String
-            },
-            format: None,
-            null_count: self.nulls,
-            distinct_count: self.counts.len() as u64,
-            distinct_estimated: false,
-            min,
-            max,
-            examples: self.examples,
-            top_values: None,
-        }
-    }
-
-    fn count(&mut self, value: &str) {
-        let n = self.counts.entry(value.to_owned()).or_default();
-        *n += 1;
-        if *n == 1 && self.examples.len() < self.opts.examples {
-            self.examples.push(Value::String(value.to_owned()));
+            field_type: decision.field_type,
+            format: decision.format.clone(),
+            null_count,
+            distinct_count,
+            distinct_estimated: estimated,
+            min: cut_string(decision.min),
+            max: cut_string(decision.max),
+            examples: self.stats.examples().cloned().collect(),
+            top_values,
         }
     }
 }
 
 /// The typed value of a text cell under its field's final type and format,
 /// for `sample_records`: `"51,6"` in a decimal-comma number field becomes
-/// `51.6`, `"01000"` in a string field stays `"01000"`, a null token `null`.
+/// `51.6`, `"4 257"` `4257`, `"01000"` in a string field stays `"01000"`,
+/// dates become ISO `YYYY-MM-DD`, datetimes ISO 8601, booleans `true` /
+/// `false`, geopoints `{"lat": .., "lon": ..}`, GeoJSON, object and array
+/// text parsed JSON, and a null token `null`. A cell that does not read
+/// under the field's type (which a profiled column never holds) is kept
+/// as text.
 pub fn typed_cell(cell: &str, field: &FieldProfile) -> Value {
-    let _ = field;
-    if cell.trim().is_empty() {
-        Value::Null
-    } else {
-        Value::String(cell.to_owned())
+    typed_text(cell, field.field_type, field.format.as_deref())
+}
+
+/// The typed value of a JSON source's value under its field's final type,
+/// for `sample_records`: strings read as [`typed_cell`] reads text (so
+/// `"NA"` is `null` and `"28/09/2018"` in a date field `"2018-09-28"`), a
+/// `[lat, lon]` array in a geopoint field `{"lat": .., "lon": ..}`, any
+/// other value unchanged.
+pub fn typed_json(value: &Value, field: &FieldProfile) -> Value {
+    match value {
+        Value::String(s) => typed_cell(s, field),
+        Value::Array(items) if field.field_type == FieldType::Geopoint => {
+            match geo::geopoint_array(items) {
+                Some((lat, lon)) => geo::geopoint_value(lat, lon),
+                None => value.clone(),
+            }
+        }
+        other => other.clone(),
     }
+}
+
+fn typed_text(cell: &str, field_type: FieldType, format: Option<&str>) -> Value {
+    let t = cell.trim();
+    if is_null_token(t) {
+        return Value::Null;
+    }
+    let typed = match field_type {
+        FieldType::Integer | FieldType::Number | FieldType::Year => {
+            if nan_spelling(t).is_some() {
+                return Value::Null;
+            }
+            let format = if field_type == FieldType::Year {
+                None
+            } else {
+                format
+            };
+            numbers::typed_number(t, format, field_type != FieldType::Number)
+        }
+        FieldType::Boolean => bool_word(t).or_else(|| bool_digit(t)).map(Value::Bool),
+        FieldType::Date => format.and_then(|f| dates::typed_date(t, f)),
+        FieldType::Datetime => format.and_then(|f| dates::typed_datetime(t, f)),
+        FieldType::Time => dates::typed_time(t),
+        FieldType::Geopoint => typed_geopoint(t),
+        FieldType::Geojson | FieldType::Object | FieldType::Array => serde_json::from_str(t).ok(),
+        FieldType::String | FieldType::Any => None,
+    };
+    typed.unwrap_or_else(|| Value::String(cell.to_owned()))
+}
+
+fn typed_geopoint(t: &str) -> Option<Value> {
+    let (lat, lon) = if t.starts_with('[') {
+        let items: Vec<Value> = serde_json::from_str(t).ok()?;
+        geo::geopoint_array(&items)?
+    } else {
+        geo::read_geopoint(t)?
+    };
+    Some(geo::geopoint_value(lat, lon))
 }

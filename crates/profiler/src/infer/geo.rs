@@ -1,0 +1,140 @@
+//! Geographic and structured values in cells: `lat,lon` geopoints,
+//! GeoJSON geometries, other JSON objects and arrays.
+
+use serde_json::{Map, Value};
+
+/// `lat,lon` or `lat, lon` with decimal points, lat in [-90, 90] and lon
+/// in [-180, 180].
+pub(crate) fn read_geopoint(t: &str) -> Option<(f64, f64)> {
+    let (lat, lon) = t.split_once(',')?;
+    let lat = plain_decimal(lat.trim())?;
+    let lon = plain_decimal(lon.trim())?;
+    in_range(lat, lon).then_some((lat, lon))
+}
+
+fn in_range(lat: f64, lon: f64) -> bool {
+    (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)
+}
+
+/// An optionally signed decimal with a point: `-0.2263`, `48`, `7.09`.
+fn plain_decimal(s: &str) -> Option<f64> {
+    let b = s.as_bytes();
+    let body = match b.first()? {
+        b'-' | b'+' => &b[1..],
+        _ => b,
+    };
+    let mut parts = body.splitn(2, |c| *c == b'.');
+    let int = parts.next()?;
+    let frac = parts.next();
+    let digits = |p: &[u8]| !p.is_empty() && p.len() <= 20 && p.iter().all(u8::is_ascii_digit);
+    if !digits(int) || frac.is_some_and(|f| !digits(f)) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// A JSON `[lat, lon]` pair of numbers in range.
+pub(crate) fn geopoint_array(items: &[Value]) -> Option<(f64, f64)> {
+    match items {
+        [Value::Number(lat), Value::Number(lon)] => {
+            let (lat, lon) = (lat.as_f64()?, lon.as_f64()?);
+            in_range(lat, lon).then_some((lat, lon))
+        }
+        _ => None,
+    }
+}
+
+/// Whether a JSON object is a GeoJSON geometry: a geometry `type` with
+/// `coordinates` (or `geometries` for a collection).
+pub(crate) fn is_geometry(object: &Map<String, Value>) -> bool {
+    const TYPES: [&str; 6] = [
+        "Point",
+        "MultiPoint",
+        "LineString",
+        "MultiLineString",
+        "Polygon",
+        "MultiPolygon",
+    ];
+    match object.get("type").and_then(Value::as_str) {
+        Some("GeometryCollection") => object.get("geometries").is_some_and(Value::is_array),
+        Some(t) if TYPES.contains(&t) => object.get("coordinates").is_some_and(Value::is_array),
+        _ => false,
+    }
+}
+
+/// What JSON text in a cell holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JsonText {
+    Geometry,
+    Object,
+    Array,
+}
+
+/// Parses a trimmed cell starting with `{` or `[` as JSON.
+pub(crate) fn read_json_text(t: &str) -> Option<(JsonText, Value)> {
+    if !(t.starts_with('{') || t.starts_with('[')) {
+        return None;
+    }
+    let value: Value = serde_json::from_str(t).ok()?;
+    let kind = match &value {
+        Value::Object(o) if is_geometry(o) => JsonText::Geometry,
+        Value::Object(_) => JsonText::Object,
+        Value::Array(_) => JsonText::Array,
+        _ => return None,
+    };
+    Some((kind, value))
+}
+
+/// A geopoint as published in sample records: `{"lat": .., "lon": ..}`,
+/// which names the order that `lat,lon` text and `[lat, lon]` arrays
+/// leave implicit.
+pub(crate) fn geopoint_value(lat: f64, lon: f64) -> Value {
+    serde_json::json!({ "lat": lat, "lon": lon })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn geopoints_as_text() {
+        assert_eq!(
+            read_geopoint("47.655039001,7.0935498603"),
+            Some((47.655039001, 7.0935498603))
+        );
+        assert_eq!(
+            read_geopoint("51.007227805303, 2.330823062992522"),
+            Some((51.007227805303, 2.330823062992522))
+        );
+        assert_eq!(read_geopoint("47.88,-0.2263"), Some((47.88, -0.2263)));
+        assert_eq!(read_geopoint("91.0,2.0"), None);
+        assert_eq!(read_geopoint("45.0,181.0"), None);
+        assert_eq!(read_geopoint("abc,2.0"), None);
+        assert_eq!(read_geopoint("1,2,3"), None);
+    }
+
+    #[test]
+    fn geojson_text() {
+        let (kind, _) = read_json_text(
+            r#"{"coordinates": [[2.300280980817689, 48.84090598651907]], "type": "MultiPoint"}"#,
+        )
+        .unwrap();
+        assert_eq!(kind, JsonText::Geometry);
+        assert_eq!(read_json_text(r#"{"a": 1}"#).unwrap().0, JsonText::Object);
+        assert_eq!(read_json_text("[1, 2]").unwrap().0, JsonText::Array);
+        assert!(read_json_text("{not json").is_none());
+        assert!(
+            read_json_text(r#"{"type": "Feature", "coordinates": []}"#)
+                .is_some_and(|(k, _)| k == JsonText::Object)
+        );
+    }
+
+    #[test]
+    fn geopoint_arrays() {
+        let v: Vec<Value> = serde_json::from_str("[48.1, -1.6]").unwrap();
+        assert_eq!(geopoint_array(&v), Some((48.1, -1.6)));
+        let v: Vec<Value> = serde_json::from_str("[48.1, -1.6, 3]").unwrap();
+        assert_eq!(geopoint_array(&v), None);
+    }
+}
