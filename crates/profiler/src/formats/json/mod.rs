@@ -32,6 +32,8 @@ use std::path::Path;
 use dataprof_model::{GeometryProfile, SourceProfile};
 use serde::de::IgnoredAny;
 
+pub(crate) use flatten::sample_cell;
+
 use detect::Layout;
 use failure::Attempt;
 use records::TableOutcome;
