@@ -41,10 +41,12 @@ pub fn from_name(name: &str) -> String {
         "crs27" => return "EPSG:4267".to_owned(),
         _ => {}
     }
-    if lower.contains("epsg") && !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()) {
-        if let Ok(code) = last.parse::<u32>() {
-            return format!("EPSG:{code}");
-        }
+    if lower.contains("epsg")
+        && !last.is_empty()
+        && last.bytes().all(|b| b.is_ascii_digit())
+        && let Ok(code) = last.parse::<u32>()
+    {
+        return format!("EPSG:{code}");
     }
     if matches!(lower.as_str(), "wgs84" | "wgs 84" | "wgs_84" | "wgs_1984") {
         return WGS84.to_owned();
@@ -233,10 +235,9 @@ fn projected_by_name(root: &wkt::Node) -> Option<u32> {
         if let Some(zone) = name
             .strip_prefix(prefix)
             .and_then(|z| z.parse::<u32>().ok())
+            && (42..=50).contains(&zone)
         {
-            if (42..=50).contains(&zone) {
-                return Some(3900 + zone);
-            }
+            return Some(3900 + zone);
         }
     }
     for prefix in ["wgs_1984_utm_zone_", "wgs_84_utm_zone_"] {

@@ -163,10 +163,18 @@ fn first_reader(value: &Value, number: u64, opts: &ProfileOptions) -> Result<Rea
         other => Err(ProfileError::unsupported(
             "json",
             format!(
-                "one JSON value per line, but line {number} holds a {}, not a record (object)",
-                kind_of(other)
+                "one JSON value per line, but line {number} holds {}, not a record (object)",
+                with_article(kind_of(other))
             ),
         )),
+    }
+}
+
+fn with_article(kind: &str) -> String {
+    match kind {
+        "array" | "object" => format!("an {kind}"),
+        "null" => "null".to_owned(),
+        other => format!("a {other}"),
     }
 }
 

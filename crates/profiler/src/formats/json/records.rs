@@ -273,8 +273,10 @@ mod tests {
 
     #[test]
     fn samples_are_bounded_and_cut() {
-        let mut opts = ProfileOptions::default();
-        opts.sample_size = 2;
+        let mut opts = ProfileOptions {
+            sample_size: 2,
+            ..ProfileOptions::default()
+        };
         opts.limits.max_sample_cell_chars = 4;
         let mut t = RecordTable::new(&opts);
         for i in 0..5 {

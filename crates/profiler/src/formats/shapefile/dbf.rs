@@ -200,10 +200,8 @@ fn number<'a>(t: &'a [u8], text: &mut DbfText) -> Cell<'a> {
         return Cell::Unreadable(text.decode(t));
     };
     let integral = !s.contains(['.', 'e', 'E']);
-    if integral {
-        if let Ok(i) = s.parse::<i64>() {
-            return Cell::Number(Number::from(i));
-        }
+    if integral && let Ok(i) = s.parse::<i64>() {
+        return Cell::Number(Number::from(i));
     }
     match s.parse::<f64>() {
         Ok(x) if x.is_finite() => float(x),
