@@ -225,6 +225,18 @@ fn projected_by_name(root: &wkt::Node) -> Option<u32> {
             ],
             27572,
         ),
+        (
+            &[
+                "osgb_1936_british_national_grid",
+                "osgb36_british_national_grid",
+                "british_national_grid",
+            ],
+            27700,
+        ),
+        (&["rgfg95_utm_zone_22n"], 2972),
+        (&["rgr92_utm_zone_40s"], 2975),
+        (&["rgm04_utm_zone_38s"], 4471),
+        (&["rgaf09_utm_zone_20n"], 5490),
     ];
     for (names, code) in fixed {
         if names.contains(&name.as_str()) {
@@ -240,25 +252,42 @@ fn projected_by_name(root: &wkt::Node) -> Option<u32> {
             return Some(3900 + zone);
         }
     }
-    for prefix in ["wgs_1984_utm_zone_", "wgs_84_utm_zone_"] {
-        if let Some(zone) = name.strip_prefix(prefix) {
-            return utm_from_zone_name(zone);
+    // UTM zones by datum: the code is a datum base plus the zone number
+    // (southern zones have their own base where EPSG defines them).
+    let utm_bases: &[(&[&str], u32, Option<u32>)] = &[
+        (
+            &["wgs_1984_utm_zone_", "wgs_84_utm_zone_"],
+            32600,
+            Some(32700),
+        ),
+        (&["etrs_1989_utm_zone_", "etrs89_utm_zone_"], 25800, None),
+        (&["ed_1950_utm_zone_", "ed50_utm_zone_"], 23000, None),
+        (&["nad_1983_utm_zone_", "nad83_utm_zone_"], 26900, None),
+    ];
+    for (prefixes, north, south) in utm_bases {
+        for prefix in *prefixes {
+            if let Some(zone) = name.strip_prefix(prefix) {
+                return utm_from_zone_name(zone, *north, *south);
+            }
         }
     }
     None
 }
 
-/// `31n` -> 32631, `20s` -> 32720.
-fn utm_from_zone_name(zone: &str) -> Option<u32> {
-    let (digits, hemisphere) = zone.split_at(zone.len().checked_sub(1)?);
+/// `31n` -> north base + 31, `20s` -> south base + 20 (WGS 84: 32631,
+/// 32720); a bare `31` is a northern zone.
+fn utm_from_zone_name(zone: &str, north: u32, south: Option<u32>) -> Option<u32> {
+    let (digits, hemisphere) = match zone.strip_suffix(['n', 's']) {
+        Some(digits) => (digits, &zone[digits.len()..]),
+        None => (zone, "n"),
+    };
     let n: u32 = digits.parse().ok()?;
     if !(1..=60).contains(&n) {
         return None;
     }
     match hemisphere {
-        "n" => Some(32600 + n),
-        "s" => Some(32700 + n),
-        _ => None,
+        "n" => Some(north + n),
+        _ => south.map(|base| base + n),
     }
 }
 
@@ -371,6 +400,15 @@ fn projected_by_parameters(root: &wkt::Node) -> Option<u32> {
     }
     if method.contains("mercator_auxiliary_sphere") || method.contains("pseudo_mercator") {
         return Some(3857);
+    }
+    if method.contains("transverse_mercator")
+        && near(p.lat0, 49.0, DEG)
+        && near(p.lon0, -2.0, DEG)
+        && near(p.scale, 0.999_601_271_7, 1e-9)
+        && near(p.false_easting, 400_000.0, M)
+        && near(p.false_northing, -100_000.0, M)
+    {
+        return Some(27700);
     }
     if method.contains("transverse_mercator") {
         let base_is_wgs84 = root
@@ -538,6 +576,14 @@ mod tests {
     fn root_authority_wins_and_inner_authority_does_not() {
         let with_id = r#"PROJCS["My name",GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563],AUTHORITY["EPSG","6326"]],AUTHORITY["EPSG","4326"]],PROJECTION["Transverse_Mercator"],AUTHORITY["EPSG","2056"]]"#;
         assert_eq!(from_wkt(with_id).as_deref(), Some("EPSG:2056"));
+        let bng = r#"PROJCS["OSGB_1936_British_National_Grid",GEOGCS["GCS_OSGB 1936",DATUM["D_OSGB_1936",SPHEROID["Airy_1830",6377563.396,299.3249646]],PRIMEM["Greenwich",0],UNIT["Degree",0.017453292519943295]],PROJECTION["Transverse_Mercator"],PARAMETER["latitude_of_origin",49],PARAMETER["central_meridian",-2],PARAMETER["scale_factor",0.9996012717],PARAMETER["false_easting",400000],PARAMETER["false_northing",-100000],UNIT["Meter",1]]"#;
+        assert_eq!(from_wkt(bng).as_deref(), Some("EPSG:27700"));
+        let bng_renamed = bng.replace("OSGB_1936_British_National_Grid", "Local grid");
+        assert_eq!(from_wkt(&bng_renamed).as_deref(), Some("EPSG:27700"));
+        let etrs_utm = r#"PROJCS["ETRS_1989_UTM_Zone_31N",GEOGCS["GCS_ETRS_1989",DATUM["D_ETRS_1989",SPHEROID["GRS_1980",6378137.0,298.257222101]]],PROJECTION["Transverse_Mercator"]]"#;
+        assert_eq!(from_wkt(etrs_utm).as_deref(), Some("EPSG:25831"));
+        let rgfg = r#"PROJCS["RGFG95_UTM_Zone_22N",GEOGCS["GCS_RGFG95",DATUM["D_RGFG95",SPHEROID["GRS_1980",6378137.0,298.257222101]]],PROJECTION["Transverse_Mercator"]]"#;
+        assert_eq!(from_wkt(rgfg).as_deref(), Some("EPSG:2972"));
         let inner_only = r#"PROJCS["Odd local grid",GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],AUTHORITY["EPSG","4326"]],PROJECTION["Oblique_Stereographic"]]"#;
         assert_eq!(from_wkt(inner_only).as_deref(), Some("Odd local grid"));
         let wkt2 = r#"PROJCRS["RGF93 v1 / Lambert-93",BASEGEOGCRS["RGF93 v1",DATUM["Reseau Geodesique Francais 1993 v1",ELLIPSOID["GRS 1980",6378137,298.257222101]]],CONVERSION["Lambert-93",METHOD["Lambert Conic Conformal (2SP)"]],ID["EPSG",2154]]"#;
