@@ -673,3 +673,31 @@ fn two_layers_describe_the_richest_and_list_both() {
             .all(|l| l.encoding.as_deref() == Some("iso-8859-1"))
     );
 }
+
+#[test]
+fn office_documents_are_named_not_profiled_as_xml() {
+    let dir = TempDir::new().expect("tempdir");
+    let xlsx = zip_of(&[
+        ("[Content_Types].xml", b"<Types/>".as_slice()),
+        ("xl/workbook.xml", b"<workbook/>".as_slice()),
+        ("xl/worksheets/sheet1.xml", b"<worksheet/>".as_slice()),
+    ]);
+    match profile(&dir, "export.csv", &xlsx) {
+        Err(ProfileError::Unsupported {
+            detected, reason, ..
+        }) => {
+            assert_eq!(detected, "xlsx");
+            assert!(reason.contains("Excel workbook"), "{reason}");
+        }
+        other => panic!("expected unsupported xlsx, got {other:?}"),
+    }
+    let ods = zip_of(&[
+        (
+            "mimetype",
+            b"application/vnd.oasis.opendocument.spreadsheet".as_slice(),
+        ),
+        ("content.xml", b"<office:document-content/>".as_slice()),
+    ]);
+    let err = error(&dir, "export.ods", &ods);
+    assert!(err.contains("OpenDocument"), "{err}");
+}

@@ -54,7 +54,11 @@ pub(crate) fn profile(
             ),
         ));
     }
-    let plan = members::plan(list(&archive)?);
+    let listed = list(&archive)?;
+    if let Some(kind) = office_document(&listed) {
+        return Err(ProfileError::unsupported(kind.detected, kind.reason));
+    }
+    let plan = members::plan(listed);
     tracing::debug!(
         layers = plan.layers.len(),
         others = plan.others.len(),
@@ -75,6 +79,36 @@ pub(crate) fn profile(
         });
     }
     profile_member(&mut archive, plan, opts, depth, &mut budget)
+}
+
+/// An office document: zip containers whose layout gives them away.
+struct OfficeDocument {
+    detected: &'static str,
+    reason: &'static str,
+}
+
+/// Spreadsheets and documents are zips too; say what they are rather than
+/// profiling one of their XML parts.
+fn office_document(members: &[Member]) -> Option<OfficeDocument> {
+    let has = |name: &str| members.iter().any(|m| m.name.eq_ignore_ascii_case(name));
+    if has("xl/workbook.xml") {
+        Some(OfficeDocument {
+            detected: "xlsx",
+            reason: "the file is an Excel workbook (.xlsx), not a supported data format: publish a CSV export",
+        })
+    } else if has("content.xml") && has("mimetype") {
+        Some(OfficeDocument {
+            detected: "opendocument",
+            reason: "the file is an OpenDocument file (.ods/.odt), not a supported data format: publish a CSV export",
+        })
+    } else if has("word/document.xml") {
+        Some(OfficeDocument {
+            detected: "docx",
+            reason: "the file is a Word document (.docx), not a data file",
+        })
+    } else {
+        None
+    }
 }
 
 /// The files of the archive, without directories.
