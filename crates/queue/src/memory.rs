@@ -315,6 +315,7 @@ impl ResultSink for MemorySink {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

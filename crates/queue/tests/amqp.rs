@@ -2,6 +2,8 @@
 //! `DATAPROF_TEST_AMQP_URL`). Each test uses its own queue prefix and
 //! deletes its queues at the end.
 
+#![allow(clippy::unwrap_used)]
+
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use dataprof_model::{DataProfile, ProfileStatus};

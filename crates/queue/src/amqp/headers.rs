@@ -72,6 +72,7 @@ pub(crate) fn short(text: &str) -> Option<ShortString> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
