@@ -13,9 +13,10 @@ mod publisher;
 
 pub use consumer::{AmqpDelivery, AmqpJobSource};
 pub use declare::{declare_topology, delete_topology};
+pub use lapin::Connection;
 pub use publisher::AmqpPublisher;
 
-use lapin::{Connection, ConnectionProperties};
+use lapin::ConnectionProperties;
 
 use crate::QueueError;
 
