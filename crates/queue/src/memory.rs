@@ -183,6 +183,8 @@ impl JobSource for MemorySource {
                 }
                 if let Some(message) = state.ready.pop_front() {
                     state.snapshot.unsettled += 1;
+                    drop(state);
+                    self.broker.changed.notify_waiters();
                     return Some(Ok(MemoryDelivery {
                         message,
                         broker: self.broker.clone(),

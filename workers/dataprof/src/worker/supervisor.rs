@@ -40,7 +40,7 @@ impl Health {
         self.0.load(Ordering::Relaxed)
     }
 
-    fn set_connected(&self, connected: bool) {
+    pub fn set_connected(&self, connected: bool) {
         self.0.store(connected, Ordering::Relaxed);
         m::broker_connected(connected);
     }
