@@ -1,6 +1,8 @@
 //! Log output: human-readable by default, JSON lines on request, always on
 //! stderr (stdout carries the command's own output).
 
+use std::io::IsTerminal;
+
 use anyhow::Context;
 use tracing_subscriber::EnvFilter;
 
@@ -24,6 +26,7 @@ pub fn init(format: LogFormat, filter: Option<&str>, default_filter: &str) -> an
     )?;
     let builder = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(filter);
     let installed = match format {
         LogFormat::Human => builder.try_init(),

@@ -13,7 +13,7 @@ mod publisher;
 
 pub use consumer::{AmqpDelivery, AmqpJobSource};
 pub use declare::{declare_topology, delete_topology};
-pub use lapin::Connection;
+pub use lapin::{self, Connection};
 pub use publisher::AmqpPublisher;
 
 use lapin::ConnectionProperties;
