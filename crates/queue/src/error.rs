@@ -45,9 +45,13 @@ impl QueueError {
         }
     }
 
-    /// True when the connection or channel is unusable and the worker should
-    /// reconnect, rather than a refusal of one message.
-    pub fn is_connection_fault(&self) -> bool {
-        matches!(self, QueueError::Broker { .. } | QueueError::ChannelClosed)
+    /// True when the connection, a channel or the topology is broken, so
+    /// that reconnecting (which declares the topology again) is the cure;
+    /// false when the broker refused one message.
+    pub fn needs_reconnect(&self) -> bool {
+        matches!(
+            self,
+            QueueError::Broker { .. } | QueueError::ChannelClosed | QueueError::Unroutable { .. }
+        )
     }
 }

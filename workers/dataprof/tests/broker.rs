@@ -329,6 +329,45 @@ async fn a_poison_message_is_dead_lettered_with_a_failed_result() {
     broker.cleanup(&[]).await;
 }
 
+#[tokio::test]
+async fn a_result_with_nowhere_to_go_makes_the_worker_redeclare_and_retry() {
+    let prefix = unique_prefix("unbound");
+    let broker = TestBroker::connect(&prefix).await;
+    let dir = tempfile::tempdir().unwrap();
+    let worker = WorkerProcess::start(&prefix, &dir.path().join("w.log"), &[], &[]);
+    broker
+        .wait_for_consumers(&broker.topology.jobs_queue(), 1, WAIT)
+        .await;
+    // Someone removes the results binding: a result would be lost.
+    broker
+        .channel()
+        .queue_unbind(
+            broker.topology.results_queue().into(),
+            broker.topology.results_exchange().into(),
+            broker.topology.results_binding().into(),
+            Default::default(),
+        )
+        .await
+        .unwrap();
+    broker
+        .publish_raw(job_for("e-n", "r-n", "http://192.0.2.1/x.csv").as_bytes())
+        .await;
+
+    let results = broker.results(1, WAIT).await;
+    assert_eq!(results.len(), 1, "{}", worker.log_text());
+    assert_eq!(results[0].profile().run_id, "r-n");
+    let log = worker.log_text();
+    assert!(log.contains("result not published"), "{log}");
+    assert_eq!(
+        log.matches("connected to the broker, consuming jobs")
+            .count(),
+        2,
+        "{log}"
+    );
+    drop(worker);
+    broker.cleanup(&[]).await;
+}
+
 /// The retry mechanism on the real broker, with a runner that always hits
 /// a transient fault: attempts 1 to 3 go through the retry queues, then a
 /// `failed` result and a dead letter.

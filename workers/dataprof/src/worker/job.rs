@@ -210,7 +210,8 @@ where
     }
 }
 
-/// Publishes `profile`; on failure logs it and flags a broken connection.
+/// Publishes `profile`; on failure logs it, and flags the session for a
+/// reconnect when the connection or the topology is broken.
 async fn publish_result<K, R>(profile: &DataProfile, ctx: &JobContext<K, R>) -> Result<(), ()>
 where
     K: ResultSink,
@@ -243,7 +244,7 @@ where
 }
 
 fn note_broker_fault<K, R>(error: &QueueError, ctx: &JobContext<K, R>) {
-    if error.is_connection_fault() {
+    if error.needs_reconnect() {
         ctx.broken.cancel();
     }
 }
