@@ -24,9 +24,14 @@ pub fn init(format: LogFormat, filter: Option<&str>, default_filter: &str) -> an
         std::env::var("RUST_LOG").ok().as_deref(),
         default_filter,
     )?;
+    // With internal errors logged, an event written to a closed stderr
+    // panics (the report goes through `eprintln!`): a worker whose log
+    // reader went away would fail every job. Lost log lines are the lesser
+    // harm.
     let builder = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
+        .log_internal_errors(false)
         .with_env_filter(filter);
     let installed = match format {
         LogFormat::Human => builder.try_init(),

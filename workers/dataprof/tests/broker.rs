@@ -368,6 +368,48 @@ async fn a_result_with_nowhere_to_go_makes_the_worker_redeclare_and_retry() {
     broker.cleanup(&[]).await;
 }
 
+/// A worker whose log reader went away (closed stderr) keeps working and
+/// still stops on SIGTERM.
+#[tokio::test]
+async fn a_closed_stderr_breaks_neither_jobs_nor_shutdown() {
+    let prefix = unique_prefix("stderr");
+    let broker = TestBroker::connect(&prefix).await;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dataprof"))
+        .args([
+            "worker",
+            "--queue-prefix",
+            &prefix,
+            "--metrics-addr",
+            "none",
+        ])
+        .env("DATAPROF_AMQP_URL", common::broker::amqp_url())
+        .env("DATAPROF_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    let mut worker = WorkerProcess::adopt(child);
+    broker
+        .wait_for_consumers(&broker.topology.jobs_queue(), 1, WAIT)
+        .await;
+    broker
+        .publish_raw(job_for("e-s", "r-s", "http://192.0.2.1/x.csv").as_bytes())
+        .await;
+    let results = broker.results(1, WAIT).await;
+    assert_eq!(results.len(), 1);
+    let profile = results[0].profile();
+    assert_ne!(profile.status, ProfileStatus::Failed, "{profile:?}");
+    assert_eq!(broker.queue_state(&broker.topology.dead_queue()).await.0, 0);
+
+    worker.terminate();
+    let status = worker
+        .wait_exit(Duration::from_secs(10))
+        .expect("the worker stops on SIGTERM");
+    assert!(status.success(), "{status:?}");
+    broker.cleanup(&[]).await;
+}
+
 /// The retry mechanism on the real broker, with a runner that always hits
 /// a transient fault: attempts 1 to 3 go through the retry queues, then a
 /// `failed` result and a dead letter.

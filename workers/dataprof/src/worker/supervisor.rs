@@ -131,8 +131,8 @@ pub fn stop_on_signals(shutdown: CancellationToken) -> std::io::Result<()> {
             let _ = tokio::signal::ctrl_c().await;
             "ctrl-c"
         };
-        info!(signal, "stop requested");
         shutdown.cancel();
+        info!(signal, "stop requested");
     });
     Ok(())
 }

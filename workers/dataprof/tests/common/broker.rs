@@ -225,6 +225,14 @@ impl WorkerProcess {
         }
     }
 
+    /// Takes charge of a worker started by the test itself (no log file).
+    pub fn adopt(child: Child) -> Self {
+        WorkerProcess {
+            child,
+            log: PathBuf::new(),
+        }
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
