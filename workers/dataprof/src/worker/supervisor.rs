@@ -82,7 +82,7 @@ pub async fn run_worker<R: JobRunner>(
                     break;
                 }
             }
-            Err(e) => warn!(error = %e, "broker not reachable"),
+            Err(e) => warn!(error = %format!("{e:#}"), "cannot start consuming"),
         }
         let delay = backoff.next_delay();
         info!(
