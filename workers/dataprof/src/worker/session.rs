@@ -76,11 +76,10 @@ where
         let abandon = abandon.clone();
         tracker.spawn(async move {
             let _in_flight = m::InFlight::start();
+            let taken = std::time::Instant::now();
             tokio::select! {
                 () = process(delivery, &ctx) => {}
-                () = abandon.cancelled() => {
-                    m::job_finished("abandoned", std::time::Duration::ZERO);
-                }
+                () = abandon.cancelled() => m::job_finished("abandoned", taken.elapsed()),
             }
             drop(slot);
         });
