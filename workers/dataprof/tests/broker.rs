@@ -476,7 +476,6 @@ async fn transient_faults_go_through_retry_queues_then_the_dead_letter_queue() {
 
 /// The same with the real pipeline: a source that keeps answering 503.
 #[tokio::test]
-#[ignore = "needs the HTTP fetcher (dataprof-fetch); the fake-runner test above covers the mechanism"]
 async fn a_download_that_keeps_failing_with_503_is_retried_then_dead_lettered() {
     let prefix = unique_prefix("503");
     let broker = TestBroker::connect(&prefix).await;
