@@ -85,6 +85,7 @@ impl ProfileArgs {
             fetch: self.fetch.fetch_config(true),
             profile: self.limits.profile_options(),
             base_dir,
+            ..Pipeline::default()
         }
     }
 }
@@ -194,6 +195,7 @@ impl WorkerArgs {
             fetch: self.fetch.fetch_config(false),
             profile: self.limits.profile_options(),
             base_dir: None,
+            ..Pipeline::default()
         }
     }
 }

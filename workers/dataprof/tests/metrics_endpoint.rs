@@ -115,6 +115,30 @@ async fn metrics_count_jobs_by_outcome_and_health_follows_the_broker() {
         "{text}"
     );
 
+    // The real pipeline times its steps.
+    let mut pipeline = dataprof::Pipeline::default();
+    pipeline.fetch.policy.allow_local_files = true;
+    let data = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/corpus/insee_FILO2019_iris_bondy_latin1.csv"
+    );
+    let job = dataprof_model::Job::from_slice(
+        format!(r#"{{"entry_id":"e","distributions":[{{"download_url":"{data}"}}]}}"#).as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(pipeline.run(&job).await.profile.record_count, Some(21));
+    let (_, text) = http_get(addr, "/metrics").await;
+    for step in ["fetch", "profile"] {
+        assert_eq!(
+            sample(
+                &text,
+                &format!(r#"dataprof_step_duration_seconds_count{{step="{step}"}}"#)
+            ),
+            Some(1.0),
+            "{text}"
+        );
+    }
+
     shutdown.cancel();
     tokio::time::timeout(WAIT, server)
         .await
