@@ -22,6 +22,7 @@ mod codes;
 mod dates;
 mod geo;
 mod hash;
+mod hashset;
 mod hll;
 mod names;
 mod numbers;

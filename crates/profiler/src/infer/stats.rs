@@ -7,12 +7,13 @@
 //! `top_values` can be reported), then 64-bit hashes only up to
 //! `distinct_cap` (exact count), then a [`HyperLogLog`] sketch (estimate).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde_json::Value;
 
 use super::InferOptions;
 use super::hash::PassThroughBuild;
+use super::hashset::HashSet64;
 use super::hll::HyperLogLog;
 
 #[derive(Debug, Clone)]
@@ -20,7 +21,7 @@ enum Distinct {
     /// Every distinct value, by hash, with its text and count.
     Counted(HashMap<u64, (Box<str>, u64), PassThroughBuild>),
     /// Hashes of every distinct value.
-    Hashed(HashSet<u64, PassThroughBuild>),
+    Hashed(HashSet64),
     Sketched(Box<HyperLogLog>),
 }
 
@@ -91,7 +92,7 @@ impl ValueStats {
             let mut hll = HyperLogLog::new();
             match &self.distinct {
                 Distinct::Counted(map) => map.keys().for_each(|h| hll.insert(*h)),
-                Distinct::Hashed(set) => set.iter().for_each(|h| hll.insert(*h)),
+                Distinct::Hashed(set) => set.iter().for_each(|h| hll.insert(h)),
                 Distinct::Sketched(_) => {}
             }
             self.distinct = Distinct::Sketched(Box::new(hll));
@@ -110,7 +111,7 @@ impl ValueStats {
             (Distinct::Sketched(mut a), b) | (b, Distinct::Sketched(mut a)) => {
                 match b {
                     Distinct::Counted(map) => map.keys().for_each(|h| a.insert(*h)),
-                    Distinct::Hashed(set) => set.iter().for_each(|h| a.insert(*h)),
+                    Distinct::Hashed(set) => set.iter().for_each(|h| a.insert(h)),
                     Distinct::Sketched(other) => a.merge(&other),
                 }
                 Distinct::Sketched(a)
@@ -121,7 +122,7 @@ impl ValueStats {
                 Distinct::Hashed(a)
             }
             (Distinct::Hashed(mut a), Distinct::Hashed(b)) => {
-                a.extend(b);
+                a.extend(b.iter());
                 Distinct::Hashed(a)
             }
         };
