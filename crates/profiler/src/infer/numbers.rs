@@ -242,6 +242,14 @@ impl Shape {
                 integer: IntValue::Fits(i),
             });
         }
+        let integer = if whole {
+            IntValue::Overflow
+        } else {
+            IntValue::Fraction
+        };
+        if let Some(value) = self.read_exact_f64(b, has_fraction) {
+            return Some(Reading { value, integer });
+        }
         let mut buf = [0u8; MAX_NUMBER_LEN + 8];
         let mut n = 0;
         let mut push = |c: u8, n: &mut usize| {
@@ -277,14 +285,51 @@ impl Shape {
         }
         let text = std::str::from_utf8(buf.get(..n)?).ok()?;
         let value: f64 = text.parse().ok()?;
-        value.is_finite().then_some(Reading {
-            value,
-            integer: if whole {
-                IntValue::Overflow
-            } else {
-                IntValue::Fraction
-            },
-        })
+        value.is_finite().then_some(Reading { value, integer })
+    }
+
+    /// The value without going through text, when that is exact: at most
+    /// 2^53 as digits and a power of ten within 10^22 (both exact in
+    /// `f64`), so one correctly rounded multiplication or division gives
+    /// what parsing would. `None` sends the caller to the parser.
+    fn read_exact_f64(&self, b: &[u8], has_fraction: bool) -> Option<f64> {
+        const POW10: [f64; 23] = [
+            1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+            1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+        ];
+        const EXACT: u64 = 1 << 53;
+        let (start, end) = self.mantissa;
+        let mut digits: u64 = 0;
+        let mut fraction_digits: i32 = 0;
+        let mut seps_left = self.seps;
+        for &c in b.get(start..end)? {
+            if c.is_ascii_digit() {
+                digits = digits * 10 + u64::from(c - b'0');
+                if digits > EXACT {
+                    return None;
+                }
+                if has_fraction && seps_left == 0 {
+                    fraction_digits += 1;
+                }
+            } else if matches!(c, b'.' | b',' | b' ' | 0xC2 | 0xE2) {
+                seps_left = seps_left.saturating_sub(1);
+            }
+        }
+        let mut exponent = -fraction_digits;
+        if let Some((negative, es, ee)) = self.exponent {
+            let written = b
+                .get(es..ee)?
+                .iter()
+                .fold(0i32, |acc, c| acc * 10 + i32::from(c - b'0'));
+            exponent += if negative { -written } else { written };
+        }
+        let scale = *POW10.get(exponent.unsigned_abs() as usize)?;
+        let magnitude = if exponent < 0 {
+            digits as f64 / scale
+        } else {
+            digits as f64 * scale
+        };
+        Some(if self.negative { -magnitude } else { magnitude })
     }
 
     /// The digits of a whole number as `i64`, `None` past its range.
@@ -601,6 +646,51 @@ mod tests {
     fn decide(values: &[&str]) -> Option<NumberDecision> {
         let (ok, s) = state(values);
         if ok { s.decide() } else { None }
+    }
+
+    /// The value the parser gives for a plain decimal-point text.
+    fn parsed(text: &str) -> f64 {
+        text.parse().unwrap()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn exact_path_equals_the_parser(
+            int in 0u64..10_000_000_000_000_000,
+            frac in proptest::option::of("[0-9]{1,12}"),
+            exp in proptest::option::of(-30i32..30),
+            negative in proptest::bool::ANY,
+        ) {
+            let mut text = format!("{}{int}", if negative { "-" } else { "" });
+            if let Some(f) = &frac {
+                text.push('.');
+                text.push_str(f);
+            }
+            if let Some(e) = exp {
+                text.push_str(&format!("e{e}"));
+            }
+            let shape = scan(&text).unwrap();
+            let reading = shape.read(&text, SEP_DOT).unwrap();
+            proptest::prop_assert_eq!(reading.value.to_bits(), parsed(&text).to_bits(), "{}", text);
+            // The same value written with a decimal comma.
+            let comma = text.replace('.', ",");
+            let reading = scan(&comma).unwrap().read(&comma, SEP_COMMA).unwrap();
+            proptest::prop_assert_eq!(reading.value.to_bits(), parsed(&text).to_bits(), "{}", comma);
+        }
+    }
+
+    #[test]
+    fn exact_path_on_grouped_and_long_values() {
+        let read = |t: &str, decimal| scan(t).unwrap().read(t, decimal).unwrap().value;
+        assert_eq!(read("1\u{202f}234,5", SEP_COMMA), 1234.5);
+        assert_eq!(read("1.234.567,89", SEP_COMMA), 1_234_567.89);
+        assert_eq!(read("-0,0", SEP_COMMA).to_bits(), (-0.0f64).to_bits());
+        // 20 digits: past 2^53, read by the parser.
+        assert_eq!(
+            read("1234567890123456789,5", SEP_COMMA),
+            parsed("1234567890123456789.5")
+        );
+        assert_eq!(read("1,5e-40", SEP_COMMA), parsed("1.5e-40"));
     }
 
     #[test]
