@@ -210,7 +210,8 @@ impl ColumnProfiler {
         self.stats.merge(other.stats, &self.opts);
     }
 
-    pub fn finish(self) -> FieldProfile {
+    pub fn finish(mut self) -> FieldProfile {
+        self.stats.flush(&self.opts);
         let (distinct, estimated) = self.stats.distinct_count();
         let decision = self.types.decide(
             &self.hints,

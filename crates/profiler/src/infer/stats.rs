@@ -6,6 +6,14 @@
 //! column has at most `top_values_max_cardinality` distinct values (so
 //! `top_values` can be reported), then 64-bit hashes only up to
 //! `distinct_cap` (exact count), then a [`HyperLogLog`] sketch (estimate).
+//!
+//! In the last two steps a value's hash waits in a short queue, and the
+//! queue goes into the set or the sketch in one tight loop: looked up one
+//! by one between the other work a cell costs, their table slots and
+//! registers are out of cache on a large file and each lookup waits for
+//! memory on its own (measured: a quarter of the profiling time); in a
+//! loop, the lookups' memory accesses overlap. The order of the values,
+//! and so the result, is unchanged.
 
 use std::collections::HashMap;
 
@@ -25,9 +33,15 @@ enum Distinct {
     Sketched(Box<HyperLogLog>),
 }
 
+/// Hashes queued before they go into the set or the sketch.
+const QUEUE_LEN: usize = 256;
+
 #[derive(Debug, Clone)]
 pub(crate) struct ValueStats {
     distinct: Distinct,
+    /// Hashes not yet in `distinct` (only while it is `Hashed` or
+    /// `Sketched`).
+    queued: Vec<u64>,
     /// First distinct values in arrival order, with their hashes.
     examples: Vec<(u64, Value)>,
     str_min: Option<String>,
@@ -38,6 +52,7 @@ impl ValueStats {
     pub(crate) fn new() -> Self {
         ValueStats {
             distinct: Distinct::Counted(HashMap::default()),
+            queued: Vec::new(),
             examples: Vec::new(),
             str_min: None,
             str_max: None,
@@ -54,15 +69,37 @@ impl ValueStats {
                     self.settle(opts);
                 }
             },
-            Distinct::Hashed(set) => {
-                if set.insert(hash) {
-                    self.settle(opts);
+            Distinct::Hashed(_) | Distinct::Sketched(_) => {
+                if self.queued.capacity() == 0 {
+                    self.queued.reserve_exact(QUEUE_LEN);
+                }
+                self.queued.push(hash);
+                if self.queued.len() >= QUEUE_LEN {
+                    self.flush(opts);
                 }
             }
-            Distinct::Sketched(hll) => hll.insert(hash),
         }
         update_min(&mut self.str_min, text);
         update_max(&mut self.str_max, text);
+    }
+
+    /// Puts the queued hashes into the set or the sketch, in arrival order.
+    pub(crate) fn flush(&mut self, opts: &InferOptions) {
+        let queued = std::mem::take(&mut self.queued);
+        for &hash in &queued {
+            match &mut self.distinct {
+                Distinct::Hashed(set) => {
+                    if set.insert(hash) {
+                        self.settle(opts);
+                    }
+                }
+                Distinct::Sketched(hll) => hll.insert(hash),
+                // Unreachable: values are queued only past this stage.
+                Distinct::Counted(_) => {}
+            }
+        }
+        self.queued = queued;
+        self.queued.clear();
     }
 
     /// Whether another example is wanted (so callers build none for nothing).
@@ -99,7 +136,10 @@ impl ValueStats {
         }
     }
 
-    pub(crate) fn merge(&mut self, other: ValueStats, opts: &InferOptions) {
+    /// Folds in the statistics of a later part of the column.
+    pub(crate) fn merge(&mut self, mut other: ValueStats, opts: &InferOptions) {
+        self.flush(opts);
+        other.flush(opts);
         let mine = std::mem::replace(&mut self.distinct, Distinct::Counted(HashMap::default()));
         self.distinct = match (mine, other.distinct) {
             (Distinct::Counted(mut a), Distinct::Counted(b)) => {
@@ -140,7 +180,8 @@ impl ValueStats {
         }
     }
 
-    /// The distinct count and whether it is an estimate.
+    /// The distinct count and whether it is an estimate (after
+    /// [`ValueStats::flush`]).
     pub(crate) fn distinct_count(&self) -> (u64, bool) {
         match &self.distinct {
             Distinct::Counted(map) => (map.len() as u64, false),
@@ -217,6 +258,7 @@ mod tests {
                 stats.add_example(h, Value::String((*v).to_owned()));
             }
         }
+        stats.flush(opts);
     }
 
     #[test]
