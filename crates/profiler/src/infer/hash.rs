@@ -34,7 +34,7 @@ pub(crate) fn hash_bytes(bytes: &[u8]) -> u64 {
 /// The 1 to 7 bytes of `rest` as a little-endian word padded with zeros,
 /// from two overlapping loads (copying them into a zeroed buffer costs a
 /// `memcpy` call and a stalled load, a third of a short cell's time).
-fn tail_word(rest: &[u8]) -> u64 {
+pub(crate) fn tail_word(rest: &[u8]) -> u64 {
     let len = rest.len();
     let byte = |i: usize| u64::from(rest.get(i).copied().unwrap_or(0));
     let u32_at = |i: usize| {
@@ -109,7 +109,11 @@ mod tests {
         for len in 1..=7 {
             let mut padded = [0u8; 8];
             padded[..len].copy_from_slice(&bytes[..len]);
-            assert_eq!(tail_word(&bytes[..len]), u64::from_le_bytes(padded), "{len}");
+            assert_eq!(
+                tail_word(&bytes[..len]),
+                u64::from_le_bytes(padded),
+                "{len}"
+            );
         }
         // Pinned: the hash of a value must not change between releases.
         assert_eq!(hash_bytes(b"01004"), 0xacc7_b4b8_ef59_2619);

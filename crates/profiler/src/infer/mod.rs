@@ -113,7 +113,7 @@ impl ColumnProfiler {
     /// A cell of a text source (CSV cell, DBF character field), as written,
     /// already decoded. Null tokens (empty, `NA`, `null`...) count as nulls.
     pub fn observe_text(&mut self, cell: &str) {
-        let t = cell.trim();
+        let t = trimmed(cell);
         if is_null_token(t) {
             self.nulls += 1;
             return;
@@ -279,6 +279,16 @@ impl ColumnProfiler {
             examples: self.stats.examples().cloned().collect(),
             top_values,
         }
+    }
+}
+
+/// `cell.trim()`, skipped when the first and last bytes are visible ASCII
+/// (most cells: then there is nothing to trim).
+fn trimmed(cell: &str) -> &str {
+    match cell.as_bytes() {
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => cell,
+        [only] if only.is_ascii_graphic() => cell,
+        _ => cell.trim(),
     }
 }
 

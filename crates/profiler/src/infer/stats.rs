@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::InferOptions;
-use super::hash::PassThroughBuild;
+use super::hash::{PassThroughBuild, tail_word};
 use super::hashset::HashSet64;
 use super::hll::HyperLogLog;
 
@@ -44,8 +44,29 @@ pub(crate) struct ValueStats {
     queued: Vec<u64>,
     /// First distinct values in arrival order, with their hashes.
     examples: Vec<(u64, Value)>,
-    str_min: Option<String>,
-    str_max: Option<String>,
+    str_min: Option<Extreme>,
+    str_max: Option<Extreme>,
+}
+
+/// The lexical minimum or maximum so far, with its first bytes as a
+/// number: most values differ from it in their first 8 bytes, and two
+/// integers compare faster than two strings.
+#[derive(Debug, Clone)]
+struct Extreme {
+    text: String,
+    key: u64,
+}
+
+/// The first 8 bytes of `bytes` as a big-endian number, zero-padded. When
+/// two keys differ, they order their texts as the texts order themselves
+/// (a shorter text pads with zeros, which sort first, as a prefix does);
+/// equal keys say nothing.
+fn prefix_key(bytes: &[u8]) -> u64 {
+    match bytes.first_chunk::<8>() {
+        Some(head) => u64::from_be_bytes(*head),
+        None if bytes.is_empty() => 0,
+        None => tail_word(bytes).swap_bytes(),
+    }
 }
 
 impl ValueStats {
@@ -79,8 +100,9 @@ impl ValueStats {
                 }
             }
         }
-        update_min(&mut self.str_min, text);
-        update_max(&mut self.str_max, text);
+        let key = prefix_key(text.as_bytes());
+        update_min(&mut self.str_min, text, key);
+        update_max(&mut self.str_max, text, key);
     }
 
     /// Puts the queued hashes into the set or the sketch, in arrival order.
@@ -173,10 +195,10 @@ impl ValueStats {
             }
         }
         if let Some(min) = other.str_min {
-            update_min(&mut self.str_min, &min);
+            update_min(&mut self.str_min, &min.text, min.key);
         }
         if let Some(max) = other.str_max {
-            update_max(&mut self.str_max, &max);
+            update_max(&mut self.str_max, &max.text, max.key);
         }
     }
 
@@ -203,31 +225,50 @@ impl ValueStats {
     }
 
     pub(crate) fn string_min_max(&self) -> (Option<&str>, Option<&str>) {
-        (self.str_min.as_deref(), self.str_max.as_deref())
+        (
+            self.str_min.as_ref().map(|m| m.text.as_str()),
+            self.str_max.as_ref().map(|m| m.text.as_str()),
+        )
     }
 }
 
 /// Replaces the kept minimum, reusing its buffer (a sorted column would
 /// otherwise allocate on every row).
-fn update_min(slot: &mut Option<String>, text: &str) {
+fn update_min(slot: &mut Option<Extreme>, text: &str, key: u64) {
     match slot {
-        Some(current) if text < current.as_str() => {
-            current.clear();
-            current.push_str(text);
+        Some(current)
+            if key < current.key || (key == current.key && text < current.text.as_str()) =>
+        {
+            current.text.clear();
+            current.text.push_str(text);
+            current.key = key;
         }
         Some(_) => {}
-        None => *slot = Some(text.to_owned()),
+        None => {
+            *slot = Some(Extreme {
+                text: text.to_owned(),
+                key,
+            });
+        }
     }
 }
 
-fn update_max(slot: &mut Option<String>, text: &str) {
+fn update_max(slot: &mut Option<Extreme>, text: &str, key: u64) {
     match slot {
-        Some(current) if text > current.as_str() => {
-            current.clear();
-            current.push_str(text);
+        Some(current)
+            if key > current.key || (key == current.key && text > current.text.as_str()) =>
+        {
+            current.text.clear();
+            current.text.push_str(text);
+            current.key = key;
         }
         Some(_) => {}
-        None => *slot = Some(text.to_owned()),
+        None => {
+            *slot = Some(Extreme {
+                text: text.to_owned(),
+                key,
+            });
+        }
     }
 }
 
@@ -276,6 +317,37 @@ mod tests {
         assert!(stats.value_counts().is_none());
         assert_eq!(stats.distinct_count(), (4, false));
         assert_eq!(stats.string_min_max(), (Some("a"), Some("d")));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn prefix_keys_order_as_texts_do(a in "[a\\x00é0-9 ]{0,12}", b in "[a\\x00é0-9 ]{0,12}") {
+            let (ka, kb) = (prefix_key(a.as_bytes()), prefix_key(b.as_bytes()));
+            if ka != kb {
+                proptest::prop_assert_eq!(ka < kb, a < b, "{:?} {:?}", a, b);
+            }
+        }
+    }
+
+    #[test]
+    fn min_and_max_by_prefix_then_whole_text() {
+        let opts = InferOptions::default();
+        let mut stats = ValueStats::new();
+        feed(
+            &mut stats,
+            &[
+                "Aide Nîmes n°2",
+                "Aide Nîmes n°10",
+                "A",
+                "",
+                "Aide Nîmes n°2 bis",
+            ],
+            &opts,
+        );
+        assert_eq!(
+            stats.string_min_max(),
+            (Some(""), Some("Aide Nîmes n°2 bis"))
+        );
     }
 
     #[test]

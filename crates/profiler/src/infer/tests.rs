@@ -1045,3 +1045,18 @@ fn acv_geojson_properties() {
         (FieldType::Date, 5)
     );
 }
+
+#[test]
+fn cells_are_trimmed_only_when_an_end_may_be_white_space() {
+    for (cell, want) in [
+        ("01004", "01004"),
+        ("x", "x"),
+        (" 12 ", "12"),
+        ("\u{a0}51,6\u{202f}", "51,6"),
+        ("\tNA", "NA"),
+        ("", ""),
+        ("é", "é"),
+    ] {
+        assert_eq!(super::trimmed(cell), want, "{cell:?}");
+    }
+}

@@ -15,7 +15,6 @@
 //! own; when the split point was inside a quoted value, it does not, and
 //! the parts must not be merged.
 
-use std::borrow::Cow;
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -204,8 +203,16 @@ pub fn read_run<R: Read>(
         }
         run.record_count += 1;
         let present = record.len().min(field_count);
-        for (i, column) in run.columns[..present].iter_mut().enumerate() {
-            column.observe_text(&cell_text(text, &record, i));
+        // Each cell as a slice of the record's string. The text is UTF-8
+        // (checked, or transcoded); the lossy copy is a safety net.
+        let mut end = 0;
+        for (column, cell) in run.columns.iter_mut().zip(record.iter()) {
+            let start = end;
+            end += cell.len();
+            match text.and_then(|t| t.get(start..end)) {
+                Some(cell) => column.observe_text(cell),
+                None => column.observe_text(&String::from_utf8_lossy(cell)),
+            }
         }
         for column in &mut run.columns[present..] {
             column.observe_missing(1);
@@ -245,19 +252,6 @@ fn is_utf8(text: Option<&str>, record: &csv::ByteRecord) -> bool {
         && record
             .iter()
             .all(|cell| cell.first().is_none_or(|b| b & 0xC0 != 0x80))
-}
-
-/// Cell `i` as text: a slice of the record's string when that is UTF-8
-/// (always, bar a bug upstream: the text is validated or transcoded), a
-/// lossy copy otherwise.
-fn cell_text<'r>(text: Option<&'r str>, record: &'r csv::ByteRecord, i: usize) -> Cow<'r, str> {
-    match text
-        .zip(record.range(i))
-        .and_then(|(t, range)| t.get(range))
-    {
-        Some(cell) => Cow::Borrowed(cell),
-        None => String::from_utf8_lossy(record.get(i).unwrap_or_default()),
-    }
 }
 
 /// A line of white space in a table of several fields: not a record.
@@ -313,6 +307,5 @@ mod tests {
         let record = csv::ByteRecord::from(vec!["é", "", "à"]);
         let text = std::str::from_utf8(record.as_slice()).ok();
         assert!(is_utf8(text, &record));
-        assert_eq!(cell_text(text, &record, 2), "à");
     }
 }
