@@ -57,6 +57,8 @@ struct Shape {
     middle_all_three: bool,
     first_digit_zero: bool,
     used_space: bool,
+    used_comma: bool,
+    used_dot: bool,
 }
 
 /// Length in bytes of a space-like separator at `i`: ASCII space, U+00A0
@@ -99,6 +101,8 @@ fn scan(t: &str) -> Option<Shape> {
         middle_all_three: true,
         first_digit_zero: b.get(start) == Some(&b'0'),
         used_space: false,
+        used_comma: false,
+        used_dot: false,
     };
     let mut group_len = 0usize;
     let mut digits = 0usize;
@@ -119,8 +123,10 @@ fn scan(t: &str) -> Option<Shape> {
                 n => (SEP_SPACE, n),
             },
         };
-        if sep == SEP_SPACE {
-            shape.used_space = true;
+        match sep {
+            SEP_SPACE => shape.used_space = true,
+            SEP_COMMA => shape.used_comma = true,
+            _ => shape.used_dot = true,
         }
         if shape.seps == 0 {
             shape.first_len = group_len;
@@ -493,12 +499,8 @@ impl NumberState {
         }
         self.conventions = conventions;
         self.used_space |= shape.used_space;
-        if shape.seps > 0 {
-            let (s, e) = shape.mantissa;
-            let m = &t.as_bytes()[s..e];
-            self.used_comma |= m.contains(&b',');
-            self.used_dot |= m.contains(&b'.');
-        }
+        self.used_comma |= shape.used_comma;
+        self.used_dot |= shape.used_dot;
         true
     }
 

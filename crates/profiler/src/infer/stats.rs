@@ -80,11 +80,16 @@ impl ValueStats {
         }
     }
 
-    /// Counts one non-null value, given as written and by its hash.
-    pub(crate) fn observe(&mut self, text: &str, hash: u64, opts: &InferOptions) {
+    /// Counts one non-null value, given as written and by its hash; true
+    /// when it is known to have been counted before (while every distinct
+    /// value is kept), and so added nothing but its count.
+    pub(crate) fn observe(&mut self, text: &str, hash: u64, opts: &InferOptions) -> bool {
         match &mut self.distinct {
             Distinct::Counted(map) => match map.get_mut(&hash) {
-                Some((_, count)) => *count += 1,
+                Some((_, count)) => {
+                    *count += 1;
+                    return true;
+                }
                 None => {
                     map.insert(hash, (text.into(), 1));
                     self.settle(opts);
@@ -103,6 +108,7 @@ impl ValueStats {
         let key = prefix_key(text.as_bytes());
         update_min(&mut self.str_min, text, key);
         update_max(&mut self.str_max, text, key);
+        false
     }
 
     /// Puts the queued hashes into the set or the sketch, in arrival order.
