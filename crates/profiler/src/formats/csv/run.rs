@@ -195,22 +195,27 @@ pub fn read_run<R: Read>(
             continue;
         }
         let text = std::str::from_utf8(record.as_slice()).ok();
-        if spec.check_utf8 && !is_utf8(text, &record) {
-            return Err(RunError::NotUtf8);
-        }
         if index <= spec.skip_records || is_blank_line(&record, field_count) {
+            if spec.check_utf8 && !is_utf8(text, &record) {
+                return Err(RunError::NotUtf8);
+            }
             continue;
+        }
+        if spec.check_utf8 && (text.is_none() || !extra_cells_are_utf8(&record, field_count)) {
+            return Err(RunError::NotUtf8);
         }
         run.record_count += 1;
         let present = record.len().min(field_count);
-        // Each cell as a slice of the record's string. The text is UTF-8
-        // (checked, or transcoded); the lossy copy is a safety net.
+        // Each cell as a slice of the record's string: `None` when a cell
+        // starts or ends inside a character. The text is UTF-8 (checked,
+        // or transcoded); the lossy copy is a safety net.
         let mut end = 0;
         for (column, cell) in run.columns.iter_mut().zip(record.iter()) {
             let start = end;
             end += cell.len();
             match text.and_then(|t| t.get(start..end)) {
                 Some(cell) => column.observe_text(cell),
+                None if spec.check_utf8 => return Err(RunError::NotUtf8),
                 None => column.observe_text(&String::from_utf8_lossy(cell)),
             }
         }
@@ -238,6 +243,16 @@ pub fn read_run<R: Read>(
     let mark = if spec.marked_end { END_MARK.len() } else { 0 };
     run.text_bytes = tap.delivered().saturating_sub(mark as u64);
     Ok(run)
+}
+
+/// Whether the cells past the table's fields start outside a character
+/// (those within are checked as they are sliced).
+fn extra_cells_are_utf8(record: &csv::ByteRecord, field_count: usize) -> bool {
+    record.len() <= field_count
+        || record
+            .iter()
+            .skip(field_count)
+            .all(|cell| cell.first().is_none_or(|b| b & 0xC0 != 0x80))
 }
 
 fn is_end_mark(record: &csv::ByteRecord) -> bool {
@@ -295,6 +310,45 @@ mod tests {
         assert!(!only_trailing_empty_cells(&record, 3));
         let record = csv::ByteRecord::from(vec!["1", "2"]);
         assert!(!only_trailing_empty_cells(&record, 3));
+    }
+
+    fn checked_run(text: &[u8], skip_records: u64) -> Result<Run, RunError> {
+        let names = vec!["a".to_owned(), "b".to_owned()];
+        let opts = crate::ProfileOptions::default();
+        let plan = ReadPlan {
+            syntax: super::super::dialect::Syntax::delimited(b';'),
+            skip_records,
+            names: &names,
+            opts: &opts,
+        };
+        let stop = Stop::default();
+        let spec = RunSpec {
+            index: 0,
+            skip_records,
+            marked_end: false,
+            check_utf8: true,
+            stop: &stop,
+        };
+        read_run(text, &plan, &spec)
+    }
+
+    #[test]
+    fn a_checked_run_stops_at_the_first_bytes_that_are_not_utf8() {
+        let run = checked_run("a;b\né;à;\n".as_bytes(), 1).map_err(|e| format!("{e:?}"));
+        assert_eq!(run.map(|r| (r.record_count, r.non_ascii)), Ok((1, true)));
+        // A delimiter between the two bytes of `é`, in a field, in an
+        // extra cell, in the header row; a lone latin-1 byte.
+        for text in [
+            &b"a;b\n\xC3;\xA9\n"[..],
+            b"a;b\n1;2;\xC3;\xA9\n",
+            b"a;\xC3;\xA9\n1;2\n",
+            b"a;b\nJos\xE9;2\n",
+        ] {
+            assert!(
+                matches!(checked_run(text, 1), Err(RunError::NotUtf8)),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]
