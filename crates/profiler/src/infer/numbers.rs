@@ -59,7 +59,15 @@ struct Shape {
     used_space: bool,
     used_comma: bool,
     used_dot: bool,
+    /// The mantissa's digits as one number (separators left out), exact
+    /// while `digit_count` is at most [`EXACT_DIGITS`].
+    digits_value: u64,
+    digit_count: usize,
 }
+
+/// Decimal digits whose value always fits in the 53 bits of an `f64`
+/// mantissa (and so in an `i64`).
+const EXACT_DIGITS: usize = 15;
 
 /// Length in bytes of a space-like separator at `i`: ASCII space, U+00A0
 /// no-break space, U+202F narrow no-break space, U+2009 thin space.
@@ -103,15 +111,19 @@ fn scan(t: &str) -> Option<Shape> {
         used_space: false,
         used_comma: false,
         used_dot: false,
+        digits_value: 0,
+        digit_count: 0,
     };
     let mut group_len = 0usize;
     let mut digits = 0usize;
+    let mut value = 0u64;
     while i < b.len() {
         let c = b[i];
         let (sep, width) = match c {
             b'0'..=b'9' => {
                 group_len += 1;
                 digits += 1;
+                value = value.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
                 i += 1;
                 continue;
             }
@@ -147,6 +159,8 @@ fn scan(t: &str) -> Option<Shape> {
     }
     shape.last_len = group_len;
     shape.mantissa = (start, i);
+    shape.digits_value = value;
+    shape.digit_count = digits;
     if digits == 0 {
         return None;
     }
@@ -303,24 +317,16 @@ impl Shape {
             1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
             1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
         ];
-        const EXACT: u64 = 1 << 53;
-        let (start, end) = self.mantissa;
-        let mut digits: u64 = 0;
-        let mut fraction_digits: i32 = 0;
-        let mut seps_left = self.seps;
-        for &c in b.get(start..end)? {
-            if c.is_ascii_digit() {
-                digits = digits * 10 + u64::from(c - b'0');
-                if digits > EXACT {
-                    return None;
-                }
-                if has_fraction && seps_left == 0 {
-                    fraction_digits += 1;
-                }
-            } else if matches!(c, b'.' | b',' | b' ' | 0xC2 | 0xE2) {
-                seps_left = seps_left.saturating_sub(1);
-            }
+        if self.digit_count > EXACT_DIGITS {
+            return None;
         }
+        let digits = self.digits_value;
+        // The digits after the decimal separator: the last group.
+        let fraction_digits = if has_fraction {
+            i32::try_from(self.last_len).ok()?
+        } else {
+            0
+        };
         let mut exponent = -fraction_digits;
         if let Some((negative, es, ee)) = self.exponent {
             let written = b
@@ -340,6 +346,10 @@ impl Shape {
 
     /// The digits of a whole number as `i64`, `None` past its range.
     fn read_i64(&self, mantissa: &[u8]) -> Option<i64> {
+        if self.digit_count <= EXACT_DIGITS {
+            let value = i64::try_from(self.digits_value).ok()?;
+            return Some(if self.negative { -value } else { value });
+        }
         let mut acc: u64 = 0;
         for &c in mantissa {
             if c.is_ascii_digit() {
