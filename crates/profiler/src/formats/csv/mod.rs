@@ -13,6 +13,7 @@
 pub mod dialect;
 pub mod header;
 pub mod layout;
+pub mod merge;
 pub mod parallel;
 #[cfg(test)]
 mod parallel_tests;

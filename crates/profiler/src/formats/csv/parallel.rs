@@ -15,28 +15,43 @@
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use encoding_rs::UTF_8;
 use encoding_rs_io::DecodeReaderBytesBuilder;
 
+use super::merge::InOrder;
 use super::reader::{ReadPlan, run_error};
 use super::run::{self, END_MARK, Run, RunError, RunSpec, Stop};
 use super::split;
 use crate::ProfileError;
 use crate::encoding::{self, DecodedText, DetectedEncoding};
 
-/// Smallest part worth a thread of its own.
+/// Smallest part worth reading apart.
 pub const MIN_PART_BYTES: u64 = 4 << 20;
+
+/// Size of part above which a thread gets several: more, smaller parts
+/// even out the threads' work when the machine is busy with other things,
+/// but each part costs its columns a fresh start (measured: 16 parts of a
+/// 100 MB file take 15 % more CPU time than 2).
+pub const BALANCE_PART_BYTES: u64 = 32 << 20;
 
 /// Threads used at most, whatever the machine.
 const MAX_THREADS: usize = 8;
 
-/// How many threads a file may be read with.
+/// Parts per thread at most.
+const PARTS_PER_THREAD: u64 = 8;
+
+/// How many threads a file may be read with, in how many parts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Parallelism {
     pub threads: usize,
-    /// A file is cut into parts of at least this many bytes.
+    /// Parts have at least this many bytes.
     pub min_part_bytes: u64,
+    /// Each thread gets one more part per this many bytes it reads (up to
+    /// [`PARTS_PER_THREAD`]).
+    pub balance_part_bytes: u64,
 }
 
 impl Parallelism {
@@ -47,12 +62,21 @@ impl Parallelism {
         Parallelism {
             threads: cores.clamp(1, MAX_THREADS),
             min_part_bytes: MIN_PART_BYTES,
+            balance_part_bytes: BALANCE_PART_BYTES,
         }
     }
 
+    /// A multiple of the threads, as parts of a few tens of MB allow, but
+    /// no part below the minimum.
     fn parts_for(&self, len: u64) -> usize {
-        let by_size = usize::try_from(len / self.min_part_bytes.max(1)).unwrap_or(usize::MAX);
-        by_size.clamp(1, self.threads.max(1))
+        let threads = self.threads.max(1) as u64;
+        if threads == 1 {
+            return 1;
+        }
+        let per_thread =
+            (len / threads / self.balance_part_bytes.max(1)).clamp(1, PARTS_PER_THREAD);
+        let most = len / self.min_part_bytes.max(1);
+        usize::try_from((threads * per_thread).min(most).max(1)).unwrap_or(1)
     }
 }
 
@@ -82,7 +106,8 @@ pub fn read_file(
         let cuts =
             split::cut_points(&mut file, len, parts, plan.syntax, field_count).map_err(io)?;
         if !cuts.is_empty() {
-            match read_parts(path, detected, plan, &cuts, len, check_utf8) {
+            let threads = parallelism.threads;
+            match read_parts(path, detected, plan, &cuts, len, check_utf8, threads) {
                 Some(result) => return result,
                 None => tracing::debug!(?cuts, "a cut fell inside a record; reading on one thread"),
             }
@@ -112,8 +137,10 @@ fn pass_error(err: RunError, offset: u64, plan: &ReadPlan<'_>) -> PassError {
     }
 }
 
-/// Reads the parts that start at 0 and at each cut, one thread each, and
-/// merges their runs; `None` when a part did not end between records.
+/// Reads the parts that start at 0 and at each cut on `threads` threads,
+/// each taking the next part not yet taken (so that a thread slowed down
+/// by the rest of the machine does less of the work), and merges their
+/// runs in order; `None` when a part did not end between records.
 pub(super) fn read_parts(
     path: &Path,
     detected: &DetectedEncoding,
@@ -121,13 +148,13 @@ pub(super) fn read_parts(
     cuts: &[u64],
     len: u64,
     check_utf8: bool,
+    threads: usize,
 ) -> Option<Result<Run, PassError>> {
     let starts = std::iter::once(0).chain(cuts.iter().copied());
     let ends = cuts.iter().copied().chain(std::iter::once(len));
     let ranges: Vec<(u64, u64)> = starts.zip(ends).collect();
     let stop = Stop::default();
-    let read = |index: usize| {
-        let (start, end) = ranges[index];
+    let read = |index: usize, (start, end): (u64, u64)| {
         let spec = RunSpec {
             index,
             skip_records: if index == 0 { plan.skip_records } else { 0 },
@@ -138,59 +165,44 @@ pub(super) fn read_parts(
         let result = part_text(path, detected, start, end, spec.marked_end)
             .map_err(|e| RunError::Failed(ProfileError::io("read", e)))
             .and_then(|text| run::read_run(text, plan, &spec));
-        match &result {
-            Err(RunError::NotUtf8) => stop.every(),
-            Err(_) => stop.after(index),
-            Ok(_) => {}
+        if result.is_err() {
+            stop.after(index);
         }
         result
     };
-    tracing::debug!(parts = ranges.len(), ?cuts, "csv read in parts");
-    let results: Vec<Result<Run, RunError>> = std::thread::scope(|scope| {
-        let read = &read;
-        let others: Vec<_> = (1..ranges.len())
-            .map(|index| scope.spawn(move || read(index)))
-            .collect();
-        let first = read(0);
-        std::iter::once(first)
-            .chain(others.into_iter().map(|handle| {
-                handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            }))
-            .collect()
+    let next_part = AtomicUsize::new(0);
+    let merger = Mutex::new(InOrder::new(ranges.len(), plan));
+    let work = || {
+        loop {
+            let index = next_part.fetch_add(1, Ordering::Relaxed);
+            let Some(&range) = ranges.get(index) else {
+                break;
+            };
+            if stop.applies_to(index) {
+                break;
+            }
+            let result = read(index, range);
+            let go_on = merger
+                .lock()
+                .is_ok_and(|mut merger| merger.offer(index, result));
+            if !go_on {
+                stop.every();
+                break;
+            }
+        }
+    };
+    let threads = threads.clamp(1, ranges.len());
+    tracing::debug!(parts = ranges.len(), threads, "csv read in parts");
+    std::thread::scope(|scope| {
+        let others: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        work();
+        for handle in others {
+            if let Err(panic) = handle.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
     });
-    merge_in_order(results, plan)
-}
-
-/// Merges the parts' runs in file order. A part's run (or error) counts
-/// only when the part before it ended between two records.
-fn merge_in_order(
-    results: Vec<Result<Run, RunError>>,
-    plan: &ReadPlan<'_>,
-) -> Option<Result<Run, PassError>> {
-    if results.iter().any(|r| matches!(r, Err(RunError::NotUtf8))) {
-        // Bytes that are not UTF-8 are so wherever the records start.
-        return Some(Err(PassError::NotUtf8));
-    }
-    let mut merged: Option<Run> = None;
-    for result in results {
-        let offset = merged.as_ref().map_or(0, |run| run.text_bytes);
-        if merged.as_ref().is_some_and(|run| !run.ends_between_records) {
-            return None;
-        }
-        let run = match result {
-            Ok(run) => run,
-            // Only a failed earlier part stops a later one.
-            Err(RunError::Stopped) => return None,
-            Err(err) => return Some(Err(pass_error(err, offset, plan))),
-        };
-        match &mut merged {
-            None => merged = Some(run),
-            Some(before) => before.merge(run, plan.opts.sample_size),
-        }
-    }
-    merged.map(Ok)
+    merger.into_inner().ok()?.finish()
 }
 
 /// The decoded text of bytes `start..end` of the file, with [`END_MARK`]
@@ -223,4 +235,26 @@ fn part_text<'a>(
     } else {
         Box::new(text)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_by_size_and_threads() {
+        let two = Parallelism {
+            threads: 2,
+            min_part_bytes: MIN_PART_BYTES,
+            balance_part_bytes: BALANCE_PART_BYTES,
+        };
+        const MB: u64 = 1_000_000;
+        assert_eq!(two.parts_for(5 * MB), 1);
+        assert_eq!(two.parts_for(10 * MB), 2);
+        assert_eq!(two.parts_for(100 * MB), 2);
+        assert_eq!(two.parts_for(200 * MB), 4);
+        assert_eq!(two.parts_for(1000 * MB), 16);
+        let one = Parallelism { threads: 1, ..two };
+        assert_eq!(one.parts_for(1000 * MB), 1);
+    }
 }

@@ -16,13 +16,22 @@ const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixture
 const ONE_THREAD: Parallelism = Parallelism {
     threads: 1,
     min_part_bytes: u64::MAX,
+    balance_part_bytes: u64::MAX,
 };
 
-/// Four parts whatever the size (cuts stay past the sample, see
-/// [`super::split::MIN_CUT`]).
+/// Four threads, one part each, whatever the size (cuts stay past the
+/// sample, see [`super::split::MIN_CUT`]).
 const FOUR_PARTS: Parallelism = Parallelism {
     threads: 4,
     min_part_bytes: 1,
+    balance_part_bytes: u64::MAX,
+};
+
+/// Two threads taking 16 parts of 64 KB or more in turns.
+const MANY_PARTS: Parallelism = Parallelism {
+    threads: 2,
+    min_part_bytes: 1,
+    balance_part_bytes: 64 << 10,
 };
 
 /// The reference: whole-file encoding detection, then one thread.
@@ -70,6 +79,7 @@ fn every_csv_fixture_profiles_the_same_every_way() {
         let reference = plain(path);
         assert_eq!(fast(path, ONE_THREAD), reference, "{}", path.display());
         assert_eq!(fast(path, FOUR_PARTS), reference, "{}", path.display());
+        assert_eq!(fast(path, MANY_PARTS), reference, "{}", path.display());
     }
 }
 
@@ -104,6 +114,7 @@ fn a_large_table_read_in_parts_equals_one_pass() {
     assert_eq!(reference.record_count, records);
     assert_eq!(reference.encoding.as_deref(), Some("utf-8"));
     assert_eq!(fast(file.path(), FOUR_PARTS), Ok(reference.clone()));
+    assert_eq!(fast(file.path(), MANY_PARTS), Ok(reference.clone()));
     // In windows-1252, the parts are transcoded each on their own.
     let (latin, _, unmappable) = encoding_rs::WINDOWS_1252.encode(&text);
     assert!(!unmappable);
@@ -136,7 +147,7 @@ fn the_parts_really_are_read_apart() {
     let cuts = split::cut_points(&mut handle, len, 4, plan.syntax, names.len()).expect("cuts");
     assert_eq!(cuts.len(), 3);
     let detected = detect(file.path()).expect("encoding");
-    let run = super::parallel::read_parts(file.path(), &detected, &plan, &cuts, len, true)
+    let run = super::parallel::read_parts(file.path(), &detected, &plan, &cuts, len, true, 2)
         .expect("the cuts fall between records")
         .map_err(|_| "a failed pass")
         .expect("a run");
@@ -144,7 +155,8 @@ fn the_parts_really_are_read_apart() {
     assert!(run.non_ascii);
     // A cut inside a quoted value (right after `Aide n°3\r\n`) is caught.
     let inside = text.find("suite \"\"3").expect("a quoted line break") as u64;
-    let misread = super::parallel::read_parts(file.path(), &detected, &plan, &[inside], len, true);
+    let misread =
+        super::parallel::read_parts(file.path(), &detected, &plan, &[inside], len, true, 2);
     assert!(misread.is_none());
 }
 
@@ -181,7 +193,7 @@ fn a_clean_head_then_bytes_that_are_not_utf8() {
     }
     bytes.extend_from_slice(b"Orl\xE9ans;1\n");
     let file = temp_file(&bytes);
-    for parallelism in [ONE_THREAD, FOUR_PARTS] {
+    for parallelism in [ONE_THREAD, FOUR_PARTS, MANY_PARTS] {
         let profile = fast(file.path(), parallelism).expect("profile");
         assert_eq!(profile.encoding.as_deref(), Some("iso-8859-1"));
         assert_eq!(profile.record_count, n + 1);
@@ -231,7 +243,7 @@ fn a_long_record_in_a_later_part_is_reported_at_its_offset() {
     let want = format!(
         "csv: limit exceeded: a record starting at byte {start} is longer than 100000 bytes"
     );
-    for parallelism in [ONE_THREAD, FOUR_PARTS] {
+    for parallelism in [ONE_THREAD, FOUR_PARTS, MANY_PARTS] {
         let err = profile_with(file.path(), &opts, parallelism).expect_err("limit");
         assert_eq!(err.to_string(), want);
     }

@@ -75,7 +75,8 @@ impl Stop {
         self.every.store(true, Ordering::Relaxed);
     }
 
-    fn applies_to(&self, index: usize) -> bool {
+    /// Whether run `index` is no longer wanted.
+    pub fn applies_to(&self, index: usize) -> bool {
         self.every.load(Ordering::Relaxed) || self.after.load(Ordering::Relaxed) < index
     }
 }

@@ -21,7 +21,7 @@ use super::sample::SAMPLE_BYTES;
 pub const MIN_CUT: u64 = 2 * SAMPLE_BYTES as u64;
 
 /// Bytes read at a cut point to look for a line feed.
-const WINDOW: usize = 256 * 1024;
+const WINDOW: usize = 64 * 1024;
 
 /// Line feeds tried at each cut point.
 const CANDIDATES: usize = 16;
