@@ -2,11 +2,12 @@
 //! large.
 //!
 //! The file is cut at line feeds into parts of about equal size (see
-//! [`super::split`]); each part is read by a thread of its own (std scoped
-//! threads: the profiler is synchronous) with its own column profilers,
-//! and the parts' runs merge in file order, the first part keeping the
-//! sample records and the first examples. A part that turns out not to
-//! end between two records (the cut was inside a quoted value) voids the
+//! [`super::split`]), one or a few per thread; threads (std scoped
+//! threads: the profiler is synchronous) take the parts in turns, each
+//! read with column profilers of its own, and the parts' runs merge in
+//! file order ([`super::merge`]), the first part keeping the sample
+//! records and the first examples. A part that turns out not to end
+//! between two records (the cut was inside a quoted value) voids the
 //! split: the file is then read again, whole, on one thread.
 //!
 //! Only encodings where a line feed byte is always a line feed are split:
