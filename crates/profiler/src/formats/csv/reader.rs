@@ -1,16 +1,14 @@
-//! The streaming pass: every record of the file, once, in bounded memory.
+//! What the streaming pass is told and what it learns.
 //!
-//! [`stream`] reads a text in one [`super::run`]; [`super::parallel`]
-//! reads a large file in parts on several threads and merges their runs.
-//! Either way [`finish`] turns the run into fields and typed samples.
-
-use std::io::Read;
+//! [`super::parallel`] reads the file in one [`super::run`], or in parts on
+//! several threads whose runs merge; [`finish`] turns the run of the whole
+//! file into fields and typed samples.
 
 use dataprof_model::{FieldProfile, Record};
 use serde_json::Value;
 
 use super::dialect::Syntax;
-use super::run::{self, Run, RunError, RunSpec, Stop};
+use super::run::{Run, RunError};
 use super::tap::LineTerminators;
 use crate::infer::{self, ColumnProfiler};
 use crate::{ProfileError, ProfileOptions};
@@ -96,28 +94,12 @@ pub struct SampleCell {
     cut: bool,
 }
 
-/// Reads every record of `decoded` under `plan`, on this thread.
-pub fn stream<R: Read>(decoded: R, plan: &ReadPlan<'_>) -> Result<StreamResult, ProfileError> {
-    let stop = Stop::default();
-    let spec = RunSpec {
-        index: 0,
-        skip_records: plan.skip_records,
-        marked_end: false,
-        check_utf8: false,
-        stop: &stop,
-    };
-    match run::read_run(decoded, plan, &spec) {
-        Ok(run) => Ok(finish(run)),
-        Err(err) => Err(run_error(err, 0, plan.opts.limits.max_record_bytes)),
-    }
-}
-
 /// The error of a run that started at `offset` of the text.
 pub fn run_error(err: RunError, offset: u64, max_record_bytes: usize) -> ProfileError {
     match err {
         RunError::Failed(err) => err,
         RunError::RecordTooLong { start } => record_limit(offset + start, max_record_bytes),
-        // Neither happens in a run that checks nothing and is not stopped.
+        // Callers handle both before; kept as errors all the same.
         RunError::NotUtf8 => ProfileError::malformed("csv", "the text is not valid UTF-8"),
         RunError::Stopped => ProfileError::malformed("csv", "the pass was stopped"),
     }
