@@ -213,8 +213,10 @@ struct Utf8Scan {
     non_ascii_bytes: u64,
     /// Bytes in 0x80–0x9F: C1 controls in latin-1, printable in windows-1252.
     c1_bytes: u64,
-    chardet: chardetng::EncodingDetector,
-    chardet_fed: usize,
+    /// The first [`CHARDET_BYTES`] after the BOM, kept for chardetng,
+    /// which is only asked (and only costs time) when the file turns out
+    /// not to be UTF-8: it reads about 10 MB/s.
+    head: Vec<u8>,
 }
 
 impl Utf8Scan {
@@ -227,8 +229,7 @@ impl Utf8Scan {
             invalid_bytes: 0,
             non_ascii_bytes: 0,
             c1_bytes: 0,
-            chardet: chardetng::EncodingDetector::new(),
-            chardet_fed: 0,
+            head: Vec::new(),
         }
     }
 
@@ -240,10 +241,9 @@ impl Utf8Scan {
             chunk.get(self.bom_len..).unwrap_or_default()
         };
         self.count_bytes(chunk);
-        if self.chardet_fed < CHARDET_BYTES {
-            let take = chunk.len().min(CHARDET_BYTES - self.chardet_fed);
-            self.chardet.feed(&chunk[..take], false);
-            self.chardet_fed += take;
+        if self.head.len() < CHARDET_BYTES {
+            let take = chunk.len().min(CHARDET_BYTES - self.head.len());
+            self.head.extend_from_slice(&chunk[..take]);
         }
         let rest = if self.carry.is_empty() {
             chunk
@@ -346,8 +346,9 @@ impl Utf8Scan {
             found.replaced_sequences = self.invalid_sequences;
             return found;
         }
-        self.chardet.feed(&[], true);
-        let (guess, confident) = self.chardet.guess_assess(Some(b"fr"), false);
+        let mut chardet = chardetng::EncodingDetector::new();
+        chardet.feed(&self.head, true);
+        let (guess, confident) = chardet.guess_assess(Some(b"fr"), false);
         if confident && guess != WINDOWS_1252 && guess != UTF_8 {
             return DetectedEncoding::new(guess, &guess.name().to_ascii_lowercase(), 0);
         }
