@@ -58,10 +58,12 @@ const POW10: [f64; EXACT_DIGITS + 1] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
 ];
 
-/// A JSON `[lat, lon]` pair of numbers in range.
+/// A JSON `[lat, lon]` pair of numbers in range. A pair of integers is
+/// not taken for one: `[1, 2]` is far more often a pair of counts or ids
+/// than a position given to the degree.
 pub(crate) fn geopoint_array(items: &[Value]) -> Option<(f64, f64)> {
     match items {
-        [Value::Number(lat), Value::Number(lon)] => {
+        [Value::Number(lat), Value::Number(lon)] if lat.is_f64() || lon.is_f64() => {
             let (lat, lon) = (lat.as_f64()?, lon.as_f64()?);
             in_range(lat, lon).then_some((lat, lon))
         }

@@ -392,6 +392,10 @@ fn json_values() {
         FieldType::Array
     );
     assert_eq!(
+        json_column("d", &[json!([1, 2]), json!([3, 4])]).field_type,
+        FieldType::Array
+    );
+    assert_eq!(
         json_column("lines", &[json!(["U1", "U2"]), json!([])]).field_type,
         FieldType::Array
     );
