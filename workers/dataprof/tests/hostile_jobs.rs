@@ -38,7 +38,7 @@ fn hostile_files() -> Vec<(&'static str, Vec<u8>, &'static str)> {
         .map(|i| format!("c{i}"))
         .collect::<Vec<_>>()
         .join(";");
-    wide.push_str("\n");
+    wide.push('\n');
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let mut long_line = vec![b'x'; 3 << 20];
     long_line.extend_from_slice(b";y\n");
