@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 #
 # The dataprof binary in a small image. Default command: `dataprof worker`,
-# configured through DATAPROF_* variables (see docs/operations.md).
+# configured through DATAPROF_* variables (see the README, Configuration).
 #
 #   docker build -t dataprof .
 #   docker run --rm -e DATAPROF_AMQP_URL=amqp://user:pass@rabbit:5672/%2f dataprof
