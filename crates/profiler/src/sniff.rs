@@ -118,6 +118,12 @@ fn magic_number(head: &[u8]) -> Option<Sniffed> {
             "the file is Apache Parquet, which is not supported (CSV, JSON, GeoJSON or zipped Shapefile expected)",
         ),
         (
+            // The file code 9994 of a .shp main file or .shx index.
+            b"\0\0\x27\x0a",
+            "shapefile-part",
+            "the file is one part of a Shapefile (.shp or .shx) on its own: the set (.shp, .shx, .dbf, .prj) is needed, zipped together",
+        ),
+        (
             b"SQLite format 3\0",
             "sqlite",
             "the file is an SQLite database, which is not supported (CSV, JSON, GeoJSON or zipped Shapefile expected)",
@@ -273,6 +279,7 @@ mod tests {
         assert_eq!(sniff(b"\xFF\xFE[\0{\0}\0]\0"), Sniffed::Json);
         assert_eq!(sniff(b"\xFE\xFF\0{\0}"), Sniffed::Json);
         assert_eq!(sniff(b"\x1e{\"type\":\"Feature\"}\n"), Sniffed::Json);
+        assert_eq!(detected(b"\0\0\x27\x0a\0\0\0\0"), "shapefile-part");
     }
 
     #[test]
