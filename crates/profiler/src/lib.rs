@@ -15,9 +15,11 @@
 //! - [`formats`]: one reader per format and container.
 //! - [`infer`]: per-column type, format and statistics inference.
 
+pub mod crs;
 pub mod encoding;
 pub mod error;
 pub mod formats;
+pub mod geometry;
 pub mod infer;
 pub mod options;
 pub mod sniff;

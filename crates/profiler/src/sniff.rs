@@ -177,6 +177,8 @@ fn classify_text(text: &[u8], complete: bool) -> Sniffed {
         None if complete => not_data("empty", "the file contains only white space"),
         None => Sniffed::Text,
         Some(b'{') | Some(b'[') if looks_like_json(rest) => Sniffed::Json,
+        // RFC 8142 GeoJSON text sequences: each record starts with RS (0x1E).
+        Some(0x1e) if rest.get(1) == Some(&b'{') => Sniffed::Json,
         Some(b'<') => classify_markup(rest),
         Some(_) => Sniffed::Text,
     }
@@ -270,6 +272,7 @@ mod tests {
         assert_eq!(sniff(b"\xEF\xBB\xBF[1, 2]"), Sniffed::Json);
         assert_eq!(sniff(b"\xFF\xFE[\0{\0}\0]\0"), Sniffed::Json);
         assert_eq!(sniff(b"\xFE\xFF\0{\0}"), Sniffed::Json);
+        assert_eq!(sniff(b"\x1e{\"type\":\"Feature\"}\n"), Sniffed::Json);
     }
 
     #[test]

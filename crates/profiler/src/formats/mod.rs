@@ -5,3 +5,4 @@
 pub mod archive;
 pub mod csv;
 pub mod json;
+pub mod shapefile;

@@ -1,0 +1,349 @@
+//! One JSON document: a top-level array of records, an object wrapping a
+//! records array, or GeoJSON (a FeatureCollection or a single Feature).
+//!
+//! An array is streamed in one pass. An object is surveyed in one pass
+//! (see [`walk::Survey`]); a FeatureCollection whose `type` comes before
+//! `features`, the usual order, is profiled during that same pass. Any
+//! other object gets a second pass over the member the survey chose.
+//!
+//! Which member holds the records of a wrapping object is decided by a
+//! fixed rule: the array (at the top level or one object deeper) with the
+//! most object elements; ties go to a conventional name (`records`,
+//! `results`, `data`, `items`, `features`, `rows`, `hits`, `entries`), then
+//! to the member met first. With no object anywhere, an empty array under a
+//! conventional name means "no records" (an empty API result).
+
+use std::path::Path;
+
+use serde::Deserialize;
+use serde::de::DeserializeSeed;
+use serde_json::Value;
+
+use super::Profiled;
+use super::failure::{Attempt, classify};
+use super::geojson::FeatureCollector;
+use super::records::{NonObjects, RecordsCollector};
+use super::source::{self, Decoding};
+use super::walk::{ArrayMember, AtPath, DepthCheck, Elements, RecordSink, Survey, SurveyReport};
+use crate::{ProfileError, ProfileOptions};
+
+/// Member names that conventionally hold records, in order of preference.
+const RECORD_KEYS: [&str; 8] = [
+    "records", "results", "data", "items", "features", "rows", "hits", "entries",
+];
+
+/// GeoJSON geometry objects, which hold no features to profile.
+const GEOMETRY_TYPES: [&str; 7] = [
+    "Point",
+    "MultiPoint",
+    "LineString",
+    "MultiLineString",
+    "Polygon",
+    "MultiPolygon",
+    "GeometryCollection",
+];
+
+/// A document whose top level is an array: each element is a record.
+pub(crate) fn profile_array(
+    path: &Path,
+    decoding: Decoding,
+    opts: &ProfileOptions,
+) -> Result<Profiled, Attempt> {
+    let mut records = RecordsCollector::new(opts, NonObjects::RefuseIfFirst);
+    let encoding = stream(path, decoding, opts, &[], &mut records)?;
+    let table = records.finish();
+    let mut warnings = Vec::new();
+    if table.record_count == 0 {
+        warnings.push("the JSON array is empty".to_owned());
+    }
+    Ok(Profiled {
+        format: "json",
+        encoding,
+        table,
+        geometry: None,
+        warnings,
+    })
+}
+
+/// A document whose top level is an object.
+pub(crate) fn profile_object(
+    path: &Path,
+    decoding: Decoding,
+    opts: &ProfileOptions,
+) -> Result<Profiled, Attempt> {
+    let mut features = FeatureCollector::new(opts);
+    let (survey, encoding) = survey(path, decoding, opts, &mut features)?;
+    tracing::debug!(
+        kind = survey.kind.as_deref(),
+        arrays = survey.arrays.len(),
+        features_streamed = survey.features_streamed,
+        "json object surveyed"
+    );
+    let kind = survey.kind.as_deref();
+    let is = |name: &str| kind.is_some_and(|k| k.eq_ignore_ascii_case(name));
+
+    if is("FeatureCollection") {
+        let mut warnings = Vec::new();
+        if !survey.features_streamed {
+            let features_path = ["features".to_owned()];
+            if !survey.arrays.iter().any(|a| a.path == features_path) {
+                return Err(ProfileError::malformed(
+                    "json",
+                    "a GeoJSON FeatureCollection without a `features` array",
+                )
+                .into());
+            }
+            stream(path, decoding, opts, &features_path, &mut features)?;
+        }
+        if survey.arrays.iter().any(|a| a.path == ["features"]) && survey.features_streamed {
+            warnings.push(
+                "the object has more than one `features` member; the first was read".to_owned(),
+            );
+        }
+        return Ok(geojson_profile(
+            features,
+            survey.crs.as_ref(),
+            encoding,
+            warnings,
+        ));
+    }
+    if is("Feature") {
+        let feature = read_whole(path, decoding, opts)?;
+        features.accept(feature)?;
+        return Ok(geojson_profile(
+            features,
+            survey.crs.as_ref(),
+            encoding,
+            Vec::new(),
+        ));
+    }
+    if let Some(k) = kind.filter(|k| GEOMETRY_TYPES.contains(k)) {
+        return Err(ProfileError::unsupported(
+            "json",
+            format!("a bare GeoJSON {k} geometry, with no features or properties to profile"),
+        )
+        .into());
+    }
+    if is("Topology") {
+        return Err(
+            ProfileError::unsupported("json", "TopoJSON (type Topology) is not supported").into(),
+        );
+    }
+    let Some(member) = pick_records(&survey.arrays) else {
+        return Err(ProfileError::unsupported(
+            "json",
+            format!(
+                "a JSON object with no array of records (members: {})",
+                survey.members.join(", ")
+            ),
+        )
+        .into());
+    };
+    let dotted = member.path.join(".");
+    if member.path == ["features"] && kind.is_none() {
+        stream(path, decoding, opts, &member.path, &mut features)?;
+        let warning =
+            "no `type` member: the `features` array was read as a GeoJSON FeatureCollection";
+        return Ok(geojson_profile(
+            features,
+            survey.crs.as_ref(),
+            encoding,
+            vec![warning.to_owned()],
+        ));
+    }
+    let mut records = RecordsCollector::new(opts, NonObjects::Skip);
+    stream(path, decoding, opts, &member.path, &mut records)?;
+    let table = records.finish();
+    let warning = format!(
+        "records read from the `{dotted}` member of the top-level object ({} of {} elements are objects)",
+        member.objects, member.elements
+    );
+    Ok(Profiled {
+        format: "json",
+        encoding,
+        table,
+        geometry: None,
+        warnings: vec![warning],
+    })
+}
+
+fn geojson_profile(
+    features: FeatureCollector,
+    crs: Option<&Value>,
+    encoding: String,
+    warnings: Vec<String>,
+) -> Profiled {
+    let (table, geometry) = features.finish(crs);
+    Profiled {
+        format: "geojson",
+        encoding,
+        table,
+        geometry: Some(geometry),
+        warnings,
+    }
+}
+
+/// The array member that holds the records; see the module documentation.
+fn pick_records(arrays: &[ArrayMember]) -> Option<&ArrayMember> {
+    let rank = |a: &ArrayMember| {
+        let name = a.path.last().map(String::as_str).unwrap_or("");
+        RECORD_KEYS
+            .iter()
+            .position(|k| k.eq_ignore_ascii_case(name))
+            .unwrap_or(RECORD_KEYS.len())
+    };
+    let mut best: Option<&ArrayMember> = None;
+    for a in arrays.iter().filter(|a| a.objects > 0) {
+        let better = match best {
+            None => true,
+            Some(b) => a.objects > b.objects || (a.objects == b.objects && rank(a) < rank(b)),
+        };
+        if better {
+            best = Some(a);
+        }
+    }
+    best.or_else(|| {
+        arrays
+            .iter()
+            .filter(|a| a.elements == 0 && rank(a) < RECORD_KEYS.len())
+            .min_by_key(|a| rank(a))
+    })
+}
+
+/// First pass over a top-level object; streams `features` into `features`
+/// when the object says early that it is a FeatureCollection.
+fn survey(
+    path: &Path,
+    decoding: Decoding,
+    opts: &ProfileOptions,
+    features: &mut FeatureCollector,
+) -> Result<(SurveyReport, String), Attempt> {
+    let source = source::open(path, decoding)?;
+    let stats = source.stats.clone();
+    let mut parked = None;
+    let result = {
+        let mut de = serde_json::Deserializer::from_reader(source.reader);
+        Survey {
+            features: Elements {
+                sink: features,
+                failure: &mut parked,
+                depth: DepthCheck {
+                    base: 2,
+                    max: opts.limits.max_json_depth,
+                },
+            },
+        }
+        .deserialize(&mut de)
+        .and_then(|report| de.end().map(|()| report))
+    };
+    let stats = stats.get();
+    let report =
+        result.map_err(|e| classify(e, parked, &stats, decoding, opts.limits.max_json_depth))?;
+    if matches!(decoding, Decoding::Utf8 { .. }) && stats.invalid_utf8 {
+        return Err(Attempt::NotUtf8);
+    }
+    Ok((report, decoding.label(&stats)))
+}
+
+/// Streams the array at `member` (the top level itself when empty) into
+/// `sink`; returns the encoding label.
+fn stream(
+    path: &Path,
+    decoding: Decoding,
+    opts: &ProfileOptions,
+    member: &[String],
+    sink: &mut dyn RecordSink,
+) -> Result<String, Attempt> {
+    let source = source::open(path, decoding)?;
+    let stats = source.stats.clone();
+    let mut parked = None;
+    let result = {
+        let mut de = serde_json::Deserializer::from_reader(source.reader);
+        let elements = Elements {
+            sink,
+            failure: &mut parked,
+            depth: DepthCheck {
+                base: member.len() + 1,
+                max: opts.limits.max_json_depth,
+            },
+        };
+        let walked = if member.is_empty() {
+            elements.deserialize(&mut de)
+        } else {
+            AtPath {
+                path: member,
+                target: Some(elements),
+            }
+            .deserialize(&mut de)
+        };
+        walked.and_then(|()| de.end())
+    };
+    let stats = stats.get();
+    result.map_err(|e| classify(e, parked, &stats, decoding, opts.limits.max_json_depth))?;
+    if matches!(decoding, Decoding::Utf8 { .. }) && stats.invalid_utf8 {
+        return Err(Attempt::NotUtf8);
+    }
+    Ok(decoding.label(&stats))
+}
+
+/// Reads a whole document as one value: only for a single GeoJSON Feature,
+/// which is one record however large.
+fn read_whole(path: &Path, decoding: Decoding, opts: &ProfileOptions) -> Result<Value, Attempt> {
+    let source = source::open(path, decoding)?;
+    let stats = source.stats.clone();
+    let mut de = serde_json::Deserializer::from_reader(source.reader);
+    let result = Value::deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+    result.map_err(|e| classify(e, None, &stats.get(), decoding, opts.limits.max_json_depth))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(path: &str, elements: u64, objects: u64) -> ArrayMember {
+        ArrayMember {
+            path: path.split('.').map(str::to_owned).collect(),
+            elements,
+            objects,
+        }
+    }
+
+    #[test]
+    fn records_member_is_the_largest_array_of_objects() {
+        let arrays = [
+            member("facet_groups", 3, 3),
+            member("records", 27, 27),
+            member("parameters.facet", 2, 0),
+        ];
+        assert_eq!(
+            pick_records(&arrays).map(|a| a.path.join(".")),
+            Some("records".into())
+        );
+        let tie = [member("links", 2, 2), member("data", 2, 2)];
+        assert_eq!(
+            pick_records(&tie).map(|a| a.path.join(".")),
+            Some("data".into())
+        );
+        let first_wins = [member("a", 2, 2), member("b", 2, 2)];
+        assert_eq!(
+            pick_records(&first_wins).map(|a| a.path.join(".")),
+            Some("a".into())
+        );
+        let nested = [member("result.records", 5, 5), member("help", 1, 0)];
+        assert_eq!(
+            pick_records(&nested).map(|a| a.path.join(".")),
+            Some("result.records".into())
+        );
+    }
+
+    #[test]
+    fn an_empty_conventional_array_means_no_records() {
+        let empty = [member("tags", 3, 0), member("results", 0, 0)];
+        assert_eq!(
+            pick_records(&empty).map(|a| a.path.join(".")),
+            Some("results".into())
+        );
+        assert_eq!(pick_records(&[member("tags", 3, 0)]), None);
+        assert_eq!(pick_records(&[]), None);
+    }
+}

@@ -1,0 +1,327 @@
+//! The table that JSON records add up to: the union of their (flattened)
+//! keys, one [`ColumnProfiler`] per key, the exact record count and the
+//! first records as samples.
+//!
+//! Records need not share keys (Opendatasoft omits empty ones), so a field
+//! first seen at record k is told that the k-1 records before lacked it,
+//! and a record without a known field counts as a missing value for it.
+
+use std::collections::HashMap;
+
+use dataprof_model::{FieldProfile, Record};
+use serde_json::{Map, Value};
+
+use super::flatten::{flatten, sample_cell};
+use super::walk::RecordSink;
+use crate::infer::{ColumnProfiler, InferOptions};
+use crate::{ProfileError, ProfileOptions};
+
+struct Column {
+    profiler: ColumnProfiler,
+    /// The 1-based number of the last record that held this field.
+    last_record: u64,
+}
+
+/// Fields, counts and samples of a stream of records.
+pub(crate) struct RecordTable {
+    columns: Vec<Column>,
+    index: HashMap<String, usize>,
+    records: u64,
+    samples: Vec<Vec<(usize, Value)>>,
+    sample_size: usize,
+    max_fields: usize,
+    max_cell_chars: usize,
+    infer: InferOptions,
+    /// Cells dropped because their flattened name repeated one already in
+    /// the record (`{"a.b":1,"a":{"b":2}}`).
+    repeated_names: u64,
+}
+
+/// What a [`RecordTable`] adds up to.
+pub(crate) struct TableOutcome {
+    pub record_count: u64,
+    pub fields: Vec<FieldProfile>,
+    pub samples: Vec<Record>,
+    pub warnings: Vec<String>,
+}
+
+impl RecordTable {
+    pub fn new(opts: &ProfileOptions) -> RecordTable {
+        RecordTable {
+            columns: Vec::new(),
+            index: HashMap::new(),
+            records: 0,
+            samples: Vec::new(),
+            sample_size: opts.sample_size,
+            max_fields: opts.limits.max_fields,
+            max_cell_chars: opts.limits.max_sample_cell_chars,
+            infer: opts.infer.clone(),
+            repeated_names: 0,
+        }
+    }
+
+    pub fn record_count(&self) -> u64 {
+        self.records
+    }
+
+    /// Adds one record (a JSON object).
+    pub fn add(&mut self, record: Map<String, Value>) -> Result<(), ProfileError> {
+        self.records += 1;
+        let n = self.records;
+        let mut cells = Vec::with_capacity(self.columns.len().max(record.len()));
+        flatten(record, &mut cells);
+        let keep_sample = self.samples.len() < self.sample_size;
+        let mut sample = Vec::new();
+        let mut present = 0usize;
+        for (name, value) in cells {
+            let i = match self.index.get(&name) {
+                Some(&i) => i,
+                None => self.new_column(name, n)?,
+            };
+            let column = &mut self.columns[i];
+            if column.last_record == n {
+                self.repeated_names += 1;
+                continue;
+            }
+            column.last_record = n;
+            column.profiler.observe_json(&value);
+            present += 1;
+            if keep_sample {
+                sample.push((i, sample_cell(value, self.max_cell_chars)));
+            }
+        }
+        if present < self.columns.len() {
+            for column in &mut self.columns {
+                if column.last_record != n {
+                    column.profiler.observe_missing(1);
+                }
+            }
+        }
+        if keep_sample {
+            self.samples.push(sample);
+        }
+        Ok(())
+    }
+
+    /// Registers a field first seen in record `n`: the records before it
+    /// lacked it.
+    fn new_column(&mut self, name: String, n: u64) -> Result<usize, ProfileError> {
+        if self.columns.len() >= self.max_fields {
+            return Err(ProfileError::limit(
+                "json",
+                format!(
+                    "more than {} fields (record {n} adds `{name}`)",
+                    self.max_fields
+                ),
+            ));
+        }
+        let mut profiler = ColumnProfiler::new(name.clone(), self.infer.clone());
+        if n > 1 {
+            profiler.observe_missing(n - 1);
+        }
+        let i = self.columns.len();
+        self.index.insert(name, i);
+        self.columns.push(Column {
+            profiler,
+            last_record: 0,
+        });
+        Ok(i)
+    }
+
+    pub fn finish(self) -> TableOutcome {
+        let names: Vec<String> = self
+            .columns
+            .iter()
+            .map(|c| c.profiler.name().to_owned())
+            .collect();
+        let samples = self
+            .samples
+            .into_iter()
+            .map(|mut cells| {
+                cells.sort_by_key(|(i, _)| *i);
+                cells
+                    .into_iter()
+                    .map(|(i, v)| (names[i].clone(), v))
+                    .collect::<Record>()
+            })
+            .collect();
+        let mut warnings = Vec::new();
+        if self.repeated_names > 0 {
+            warnings.push(format!(
+                "{} values were dropped because their flattened name repeated another key of the same record",
+                self.repeated_names
+            ));
+        }
+        TableOutcome {
+            record_count: self.records,
+            fields: self
+                .columns
+                .into_iter()
+                .map(|c| c.profiler.finish())
+                .collect(),
+            samples,
+            warnings,
+        }
+    }
+}
+
+/// What to do with array elements that are not objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NonObjects {
+    /// Refuse the source when the very first element is not an object (a
+    /// top-level array of numbers is not a table); skip later ones.
+    RefuseIfFirst,
+    /// Skip them, counted in a warning.
+    Skip,
+}
+
+/// A [`RecordSink`] for plain records (JSON arrays, wrapped arrays, NDJSON).
+pub(crate) struct RecordsCollector {
+    table: RecordTable,
+    policy: NonObjects,
+    skipped: u64,
+    first_skipped: Option<&'static str>,
+}
+
+impl RecordsCollector {
+    pub fn new(opts: &ProfileOptions, policy: NonObjects) -> RecordsCollector {
+        RecordsCollector {
+            table: RecordTable::new(opts),
+            policy,
+            skipped: 0,
+            first_skipped: None,
+        }
+    }
+
+    pub fn finish(self) -> TableOutcome {
+        let mut outcome = self.table.finish();
+        if let Some(kind) = self.first_skipped {
+            outcome.warnings.push(format!(
+                "{} elements are not objects and were skipped (the first is {})",
+                self.skipped, kind
+            ));
+        }
+        outcome
+    }
+}
+
+impl RecordSink for RecordsCollector {
+    fn accept(&mut self, value: Value) -> Result<(), ProfileError> {
+        match value {
+            Value::Object(record) => self.table.add(record),
+            other => {
+                let kind = kind_of(&other);
+                if self.policy == NonObjects::RefuseIfFirst
+                    && self.table.record_count() == 0
+                    && self.skipped == 0
+                {
+                    return Err(ProfileError::unsupported(
+                        "json",
+                        format!("a JSON array of {kind}s, not of records (objects)"),
+                    ));
+                }
+                self.skipped += 1;
+                self.first_skipped.get_or_insert(kind);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// `a number`-style name of a JSON value's kind, for messages.
+pub(crate) fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn add(table: &mut RecordTable, v: Value) {
+        let Value::Object(m) = v else {
+            panic!("test records are objects")
+        };
+        table.add(m).expect("within limits");
+    }
+
+    #[test]
+    fn union_of_keys_in_order_with_missing_counted() {
+        let mut t = RecordTable::new(&ProfileOptions::default());
+        add(&mut t, json!({"a": 1, "b": {"c": "x"}}));
+        add(&mut t, json!({"a": 2, "d": true}));
+        add(&mut t, json!({"d": false, "a": null, "b": {"c": "y"}}));
+        let out = t.finish();
+        assert_eq!(out.record_count, 3);
+        let names: Vec<&str> = out.fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["a", "b.c", "d"]);
+        let nulls: Vec<u64> = out.fields.iter().map(|f| f.null_count).collect();
+        // a: one JSON null; b.c: absent from record 2; d: absent from record 1.
+        assert_eq!(nulls, [1, 1, 1]);
+        assert_eq!(out.samples.len(), 3);
+        let keys: Vec<&String> = out.samples[2].keys().collect();
+        assert_eq!(keys, ["a", "b.c", "d"], "samples follow field order");
+        assert_eq!(out.samples[1].get("d"), Some(&json!(true)));
+    }
+
+    #[test]
+    fn samples_are_bounded_and_cut() {
+        let mut opts = ProfileOptions {
+            sample_size: 2,
+            ..ProfileOptions::default()
+        };
+        opts.limits.max_sample_cell_chars = 4;
+        let mut t = RecordTable::new(&opts);
+        for i in 0..5 {
+            add(&mut t, json!({"s": format!("value-{i}")}));
+        }
+        let out = t.finish();
+        assert_eq!(out.record_count, 5);
+        assert_eq!(out.samples.len(), 2);
+        assert_eq!(out.samples[1].get("s"), Some(&json!("valu…")));
+    }
+
+    #[test]
+    fn field_limit_is_an_error() {
+        let mut opts = ProfileOptions::default();
+        opts.limits.max_fields = 2;
+        let mut t = RecordTable::new(&opts);
+        add(&mut t, json!({"a": 1, "b": 2}));
+        let Value::Object(m) = json!({"c": 3}) else {
+            panic!()
+        };
+        let err = t.add(m).expect_err("third field");
+        assert!(err.to_string().contains("more than 2 fields"), "{err}");
+    }
+
+    #[test]
+    fn repeated_flattened_names_are_dropped_and_reported() {
+        let mut t = RecordTable::new(&ProfileOptions::default());
+        add(&mut t, json!({"a.b": 1, "a": {"b": 2}}));
+        let out = t.finish();
+        assert_eq!(out.fields.len(), 1);
+        assert_eq!(out.samples[0].get("a.b"), Some(&json!(1)));
+        assert_eq!(out.warnings.len(), 1);
+    }
+
+    #[test]
+    fn collector_refuses_arrays_of_scalars_but_skips_strays() {
+        let opts = ProfileOptions::default();
+        let mut c = RecordsCollector::new(&opts, NonObjects::RefuseIfFirst);
+        let err = c.accept(json!(1)).expect_err("scalar first");
+        assert!(err.to_string().contains("array of numbers"), "{err}");
+        let mut c = RecordsCollector::new(&opts, NonObjects::RefuseIfFirst);
+        c.accept(json!({"a": 1})).expect("record");
+        c.accept(json!("stray")).expect("skipped");
+        let out = c.finish();
+        assert_eq!(out.record_count, 1);
+        assert!(out.warnings[0].starts_with("1 elements are not objects"));
+    }
+}

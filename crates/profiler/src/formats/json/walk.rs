@@ -1,0 +1,541 @@
+//! The serde visitors that walk a JSON document's top-level structure
+//! without ever holding more than one record in memory.
+//!
+//! - [`Elements`] streams an array, handing each element (one `Value` per
+//!   record) to a [`RecordSink`].
+//! - [`Survey`] walks a top-level object once: it notes `type` and `crs`,
+//!   measures every array member (and those one object deeper, for
+//!   wrappers like CKAN's `{"result":{"records":[...]}}`), and when the
+//!   object is already known to be a FeatureCollection, streams `features`
+//!   on the spot.
+//! - [`AtPath`] streams the array at a given member path, skipping the rest:
+//!   the second pass once the survey has said where the records are.
+//!
+//! Members that are not needed are skipped with [`IgnoredAny`], which
+//! allocates nothing however large they are.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+use crate::ProfileError;
+
+/// Visitor methods for every JSON scalar, all returning `$value`.
+macro_rules! scalars_are {
+    ($value:expr) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+}
+
+/// Receives the records (or features) of a document, one at a time.
+pub(crate) trait RecordSink {
+    fn accept(&mut self, value: Value) -> Result<(), ProfileError>;
+}
+
+/// serde_json's own nesting limit (it refuses the 128th level).
+pub(crate) const PARSER_DEPTH_LIMIT: usize = 128;
+
+/// The serde error a visitor returns after parking the real error in
+/// [`Elements::failure`].
+pub(crate) const STOPPED: &str = "record processing stopped";
+
+/// Nesting allowed below a record, when the configured limit is tighter
+/// than the parser's.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DepthCheck {
+    /// Nesting of the record itself (1 for an element of a top-level array).
+    pub base: usize,
+    pub max: usize,
+}
+
+impl DepthCheck {
+    fn check(self, value: &Value) -> Result<(), ProfileError> {
+        if self.max >= PARSER_DEPTH_LIMIT {
+            return Ok(());
+        }
+        if self.base + depth(value) > self.max {
+            return Err(ProfileError::limit(
+                "json",
+                format!("JSON nested deeper than {} levels", self.max),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Nesting of arrays and objects in a value (0 for a scalar). Recursion is
+/// bounded by the parser's own depth limit.
+pub(crate) fn depth(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        Value::Object(members) => 1 + members.values().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// Streams the elements of an array into a sink.
+pub(crate) struct Elements<'a> {
+    pub sink: &'a mut dyn RecordSink,
+    /// Where the sink's error waits while serde unwinds with [`STOPPED`].
+    pub failure: &'a mut Option<ProfileError>,
+    pub depth: DepthCheck,
+}
+
+impl<'de> DeserializeSeed<'de> for Elements<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Elements<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of records")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(value) = seq.next_element::<Value>()? {
+            let accepted = self
+                .depth
+                .check(&value)
+                .and_then(|()| self.sink.accept(value));
+            if let Err(e) = accepted {
+                *self.failure = Some(e);
+                return Err(de::Error::custom(STOPPED));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One array member found by the survey.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ArrayMember {
+    /// Keys from the top-level object down to the array.
+    pub path: Vec<String>,
+    pub elements: u64,
+    /// Elements that are objects (candidate records).
+    pub objects: u64,
+}
+
+/// What one pass over a top-level object found.
+#[derive(Debug, Default)]
+pub(crate) struct SurveyReport {
+    /// The `type` member, when it is a (short) string.
+    pub kind: Option<String>,
+    /// The legacy GeoJSON `crs` member.
+    pub crs: Option<Value>,
+    pub arrays: Vec<ArrayMember>,
+    /// Top-level member names, for messages.
+    pub members: Vec<String>,
+    /// `features` was streamed into the feature sink during this pass.
+    pub features_streamed: bool,
+}
+
+/// Walks a top-level object; see the module documentation.
+pub(crate) struct Survey<'a> {
+    /// Receives `features` when `type` says FeatureCollection before it.
+    pub features: Elements<'a>,
+}
+
+impl<'de> DeserializeSeed<'de> for Survey<'_> {
+    type Value = SurveyReport;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<SurveyReport, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Survey<'_> {
+    type Value = SurveyReport;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SurveyReport, A::Error> {
+        let mut report = SurveyReport::default();
+        let mut features = Some(self.features);
+        while let Some(key) = map.next_key::<String>()? {
+            let is_collection = report
+                .kind
+                .as_deref()
+                .is_some_and(|k| k.eq_ignore_ascii_case("FeatureCollection"));
+            match key.as_str() {
+                "type" if report.kind.is_none() => report.kind = map.next_value_seed(ShortText)?,
+                "crs" if report.crs.is_none() => report.crs = Some(map.next_value::<Value>()?),
+                "features" if is_collection && features.is_some() => {
+                    if let Some(sink) = features.take() {
+                        map.next_value_seed(sink)?;
+                        report.features_streamed = true;
+                    }
+                }
+                _ => {
+                    let shape = map.next_value_seed(MemberShape { look_inside: true })?;
+                    shape.collect(vec![key.clone()], &mut report.arrays);
+                }
+            }
+            if report.members.len() < 50 {
+                report.members.push(key);
+            }
+        }
+        Ok(report)
+    }
+}
+
+/// Streams the array found at `path` (member keys from the top-level
+/// object) into `target`, skipping everything else.
+pub(crate) struct AtPath<'p, 'a> {
+    pub path: &'p [String],
+    pub target: Option<Elements<'a>>,
+}
+
+impl<'de> DeserializeSeed<'de> for AtPath<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for AtPath<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            let wanted = self.path.first() == Some(&key);
+            match (wanted, self.target.take()) {
+                (true, Some(target)) => match self.path {
+                    [_] => map.next_value_seed(target)?,
+                    [_, rest @ ..] => map.next_value_seed(AtPath {
+                        path: rest,
+                        target: Some(target),
+                    })?,
+                    [] => map.next_value::<IgnoredAny>().map(|_| ())?,
+                },
+                (_, target) => {
+                    self.target = target;
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a member's value is, as far as finding records goes.
+#[derive(Debug)]
+enum Shape {
+    Array { elements: u64, objects: u64 },
+    Object(Vec<(String, Shape)>),
+    Other,
+}
+
+impl Shape {
+    fn collect(self, path: Vec<String>, out: &mut Vec<ArrayMember>) {
+        match self {
+            Shape::Array { elements, objects } => out.push(ArrayMember {
+                path,
+                elements,
+                objects,
+            }),
+            Shape::Object(children) => {
+                for (key, child) in children {
+                    let mut child_path = path.clone();
+                    child_path.push(key);
+                    child.collect(child_path, out);
+                }
+            }
+            Shape::Other => {}
+        }
+    }
+}
+
+/// Measures a member: arrays are counted, objects looked into once.
+struct MemberShape {
+    look_inside: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for MemberShape {
+    type Value = Shape;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Shape, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MemberShape {
+    type Value = Shape;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Shape, A::Error> {
+        let (mut elements, mut objects) = (0u64, 0u64);
+        while let Some(is_object) = seq.next_element_seed(IsObject)? {
+            elements += 1;
+            objects += u64::from(is_object);
+        }
+        Ok(Shape::Array { elements, objects })
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape, A::Error> {
+        let mut children = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if self.look_inside {
+                let child = map.next_value_seed(MemberShape { look_inside: false })?;
+                children.push((key, child));
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(Shape::Object(children))
+    }
+
+    scalars_are!(Shape::Other);
+}
+
+/// Whether a value is an object, skipping its content.
+struct IsObject;
+
+impl<'de> DeserializeSeed<'de> for IsObject {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for IsObject {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(false)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(true)
+    }
+
+    scalars_are!(false);
+}
+
+/// A string value of at most 128 bytes (a `type` tag); anything else is
+/// skipped and reads as `None`.
+struct ShortText;
+
+impl<'de> DeserializeSeed<'de> for ShortText {
+    type Value = Option<String>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ShortText {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok((v.len() <= 128).then(|| v.to_owned()))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Collect(Vec<Value>);
+
+    impl RecordSink for Collect {
+        fn accept(&mut self, value: Value) -> Result<(), ProfileError> {
+            if value.get("stop").is_some() {
+                return Err(ProfileError::malformed("json", "told to stop"));
+            }
+            self.0.push(value);
+            Ok(())
+        }
+    }
+
+    fn survey(text: &str) -> (SurveyReport, Vec<Value>) {
+        let mut sink = Collect(Vec::new());
+        let mut failure = None;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let report = Survey {
+            features: Elements {
+                sink: &mut sink,
+                failure: &mut failure,
+                depth: DepthCheck { base: 2, max: 128 },
+            },
+        }
+        .deserialize(&mut de)
+        .expect("valid object");
+        (report, sink.0)
+    }
+
+    #[test]
+    fn survey_measures_arrays_one_level_deep() {
+        let (r, streamed) = survey(
+            r#"{"nhits": 2, "parameters": {"rows": 10, "facet": ["a"]},
+                "records": [{"a": 1}, {"a": 2}, 3], "facet_groups": [{"name": "x"}],
+                "result": {"records": [{"b": 1}], "deeper": {"x": [{"c": 1}]}}}"#,
+        );
+        assert!(streamed.is_empty());
+        let found: Vec<(String, u64, u64)> = r
+            .arrays
+            .iter()
+            .map(|a| (a.path.join("."), a.elements, a.objects))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("parameters.facet".to_owned(), 1, 0),
+                ("records".to_owned(), 3, 2),
+                ("facet_groups".to_owned(), 1, 1),
+                ("result.records".to_owned(), 1, 1),
+            ]
+        );
+        assert_eq!(r.kind, None);
+        assert_eq!(
+            r.members,
+            ["nhits", "parameters", "records", "facet_groups", "result"]
+        );
+    }
+
+    #[test]
+    fn survey_streams_features_when_type_comes_first_and_keeps_late_crs() {
+        let (r, streamed) = survey(
+            r#"{"type": "FeatureCollection", "features": [{"type": "Feature"}, {"type": "Feature"}],
+                "crs": {"type": "name", "properties": {"name": "EPSG:2154"}}}"#,
+        );
+        assert!(r.features_streamed);
+        assert_eq!(streamed.len(), 2);
+        assert_eq!(r.kind.as_deref(), Some("FeatureCollection"));
+        assert!(r.crs.is_some());
+
+        let (r, streamed) =
+            survey(r#"{"features": [{"type": "Feature"}], "type": "FeatureCollection"}"#);
+        assert!(!r.features_streamed && streamed.is_empty());
+        assert_eq!(r.arrays[0].path, ["features"]);
+    }
+
+    #[test]
+    fn at_path_streams_only_the_wanted_array() {
+        let text =
+            r#"{"records": [{"no": 1}], "result": {"skip": [1], "records": [{"a": 1}, {"a": 2}]}}"#;
+        let mut sink = Collect(Vec::new());
+        let mut failure = None;
+        let path = ["result".to_owned(), "records".to_owned()];
+        let mut de = serde_json::Deserializer::from_str(text);
+        AtPath {
+            path: &path,
+            target: Some(Elements {
+                sink: &mut sink,
+                failure: &mut failure,
+                depth: DepthCheck { base: 3, max: 128 },
+            }),
+        }
+        .deserialize(&mut de)
+        .expect("valid");
+        assert_eq!(sink.0.len(), 2);
+        assert_eq!(sink.0[1]["a"], 2);
+    }
+
+    #[test]
+    fn sink_errors_stop_the_walk_and_are_kept() {
+        let mut sink = Collect(Vec::new());
+        let mut failure = None;
+        let mut de = serde_json::Deserializer::from_str(r#"[{"a":1},{"stop":true},{"a":3}]"#);
+        let err = Elements {
+            sink: &mut sink,
+            failure: &mut failure,
+            depth: DepthCheck { base: 1, max: 128 },
+        }
+        .deserialize(&mut de)
+        .expect_err("stopped");
+        assert!(err.to_string().starts_with(STOPPED));
+        assert_eq!(sink.0.len(), 1);
+        assert_eq!(
+            failure.map(|e| e.to_string()).as_deref(),
+            Some("json: told to stop")
+        );
+    }
+
+    #[test]
+    fn tighter_depth_limit_is_enforced_per_record() {
+        let mut sink = Collect(Vec::new());
+        let mut failure = None;
+        let mut de = serde_json::Deserializer::from_str(r#"[{"a":{"b":[1]}}]"#);
+        let result = Elements {
+            sink: &mut sink,
+            failure: &mut failure,
+            depth: DepthCheck { base: 1, max: 3 },
+        }
+        .deserialize(&mut de);
+        assert!(result.is_err());
+        let message = failure.map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("nested deeper than 3 levels"), "{message}");
+        assert_eq!(depth(&serde_json::json!({"a": {"b": [1]}})), 3);
+    }
+}
