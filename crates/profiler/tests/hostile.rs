@@ -942,6 +942,32 @@ fn archive_json_shapefile_cases() -> Vec<Case> {
                 cause: "limit exceeded",
             },
         ),
+        Case {
+            name: "gzip over the decompressed-size limit",
+            // Plain text compresses about 10 times: only the size limit
+            // (lowered to 1 MiB here) can stop it, not the ratio.
+            build: |d| {
+                let mut text = COMMUNES.to_vec();
+                let mut i = 0u32;
+                while text.len() < 3 << 20 {
+                    text.extend_from_slice(
+                        format!("{:05};Commune n°{i} {};{}\n", i % 97_000, i * 7919, i * 31)
+                            .as_bytes(),
+                    );
+                    i += 1;
+                }
+                write(d, "data.csv.gz", &gzip(&text))
+            },
+            options: || {
+                let mut opts = ProfileOptions::default();
+                opts.limits.max_decompressed_bytes = 1 << 20;
+                opts
+            },
+            expect: Expect::Failed {
+                step: "gzip",
+                cause: "limit exceeded: the archive decompresses to more than 1048576 bytes",
+            },
+        },
         case(
             "zip with 20,000 members",
             |d| {
