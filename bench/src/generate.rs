@@ -173,9 +173,9 @@ pub fn ndjson(path: &Path, target_bytes: u64, seed: u64) -> std::io::Result<u64>
         } else {
             String::new()
         };
-        let _ = write!(
+        let _ = writeln!(
             line,
-            "{{\"id\":{records},\"station\":{{\"id\":\"9000{:08}\",\"name\":\"{}\",\"geo\":{{\"lat\":{:.6},\"lon\":{:.6}}}}},\"lines\":[\"U{}\",\"S{}\"],\"position\":{}.{},\"accessible\":{},\"updated\":\"2024-0{}-1{}T0{}:1{}:00+01:00\"{track}}}\n",
+            "{{\"id\":{records},\"station\":{{\"id\":\"9000{:08}\",\"name\":\"{}\",\"geo\":{{\"lat\":{:.6},\"lon\":{:.6}}}}},\"lines\":[\"U{}\",\"S{}\"],\"position\":{}.{},\"accessible\":{},\"updated\":\"2024-0{}-1{}T0{}:1{}:00+01:00\"{track}}}",
             rng.below(100_000_000),
             COMMUNES[rng.below(COMMUNES.len() as u64) as usize],
             52.3 + rng.below(300_000) as f64 / 1e6,

@@ -6,9 +6,10 @@
 //! stops the others.
 
 use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-use dataprof_fetch::{FetchConfig, FetchError, Fetched};
+use dataprof_fetch::{FetchConfig, FetchError, Fetched, Fetcher};
 use dataprof_model::{DataProfile, Distribution, DistributionProfile, DistributionStatus, Job};
 use dataprof_profiler::{ProfileError, ProfileOptions};
 use tracing::{info, warn};
@@ -21,6 +22,10 @@ pub struct Pipeline {
     /// Directory relative `download_url`s are resolved against (the entry
     /// file's folder on the command line; none in worker mode).
     pub base_dir: Option<PathBuf>,
+    /// The HTTP client, built from `fetch` on first use and then shared by
+    /// every job (and clone) of this pipeline, so connections are reused.
+    /// Configure `fetch` before the first run.
+    pub(crate) fetcher: Arc<OnceLock<Fetcher>>,
 }
 
 /// The result of running a job, with what a worker needs to decide whether
@@ -67,7 +72,9 @@ impl Pipeline {
     ) -> (DistributionProfile, Option<String>) {
         let started = Instant::now();
         let mut profile = empty_profile(distribution);
-        let fetched = match self.fetch_any(distribution).await {
+        let fetch_result = self.fetch_any(distribution).await;
+        record_step("fetch", started);
+        let fetched = match fetch_result {
             Ok(fetched) => fetched,
             Err(err) => {
                 warn!(distribution_id = ?distribution.id, error = %err, "fetch failed");
@@ -83,6 +90,7 @@ impl Pipeline {
         profile.sha256 = Some(fetched.sha256.clone());
 
         let opts = self.profile.clone();
+        let profiling_started = Instant::now();
         let outcome = tokio::task::spawn_blocking(move || {
             let result = dataprof_profiler::profile_path(fetched.file.path(), &opts);
             drop(fetched);
@@ -95,6 +103,7 @@ impl Pipeline {
                 format!("profiler crashed: {join_err}"),
             ))
         });
+        record_step("profile", profiling_started);
         match outcome {
             Ok(source) => {
                 profile.status = DistributionStatus::Profiled;
@@ -135,10 +144,11 @@ impl Pipeline {
 
     /// Tries `download_url`, then `access_url`; the last error wins.
     async fn fetch_any(&self, distribution: &Distribution) -> Result<Fetched, FetchError> {
+        let fetcher = self.fetcher()?;
         let urls = distribution.candidate_urls();
         let mut last_err = FetchError::permanent("distribution has no download_url or access_url");
         for url in urls {
-            match dataprof_fetch::fetch(url, self.base_dir.as_deref(), &self.fetch).await {
+            match fetcher.fetch(url, self.base_dir.as_deref()).await {
                 Ok(fetched) => return Ok(fetched),
                 Err(err) => {
                     warn!(url, error = %err, "source not fetched, trying the next one");
@@ -148,6 +158,22 @@ impl Pipeline {
         }
         Err(last_err)
     }
+}
+
+impl Pipeline {
+    fn fetcher(&self) -> Result<&Fetcher, FetchError> {
+        if let Some(fetcher) = self.fetcher.get() {
+            return Ok(fetcher);
+        }
+        let fetcher = Fetcher::new(&self.fetch)?;
+        Ok(self.fetcher.get_or_init(|| fetcher))
+    }
+}
+
+/// Time of one step, for `/metrics` (a no-op without a recorder).
+fn record_step(step: &'static str, started: Instant) {
+    metrics::histogram!(crate::metrics::STEP_DURATION, "step" => step)
+        .record(started.elapsed().as_secs_f64());
 }
 
 fn empty_profile(distribution: &Distribution) -> DistributionProfile {

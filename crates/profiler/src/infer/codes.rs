@@ -23,27 +23,33 @@ pub(crate) const F_DIGITS14: u16 = 1 << 9;
 pub(crate) const F_DIGITS9: u16 = 1 << 10;
 pub(crate) const F_ALL: u16 = (1 << 11) - 1;
 
-/// The format bits among `alive` that a trimmed value matches.
+/// Whether a value's bytes (and whether they are all digits) match a format.
+type FormatCheck = fn(&[u8], bool) -> bool;
+
+/// The format bits among `alive` that a trimmed value matches. Only the
+/// checks of live bits run: a column keeps one or two for long.
 pub(crate) fn formats_of(t: &str, alive: u16) -> u16 {
     let b = t.as_bytes();
-    let mut out = 0;
     let digits = b.iter().all(u8::is_ascii_digit);
-    let mut check = |bit: u16, f: &dyn Fn() -> bool| {
-        if alive & bit != 0 && f() {
+    let checks: [(u16, FormatCheck); 11] = [
+        (F_UUID, |b, _| is_uuid(b)),
+        (F_EMAIL, |b, _| is_email(b)),
+        (F_URI, |b, _| is_uri(b)),
+        (F_DIGITS14, |b, digits| digits && b.len() == 14),
+        (F_DIGITS9, |b, digits| digits && b.len() == 9),
+        (F_SIRET, |b, digits| digits && is_siret(b)),
+        (F_SIREN, |b, digits| digits && is_siren(b)),
+        (F_UAI, |b, _| is_uai(b)),
+        (F_POSTAL, |b, digits| digits && is_postal_code(b)),
+        (F_INSEE, |b, _| is_commune_insee(b)),
+        (F_DEPARTEMENT, |b, _| is_departement(b)),
+    ];
+    let mut out = 0;
+    for (bit, matches) in checks {
+        if alive & bit != 0 && matches(b, digits) {
             out |= bit;
         }
-    };
-    check(F_UUID, &|| is_uuid(b));
-    check(F_EMAIL, &|| is_email(b));
-    check(F_URI, &|| is_uri(b));
-    check(F_DIGITS14, &|| digits && b.len() == 14);
-    check(F_DIGITS9, &|| digits && b.len() == 9);
-    check(F_SIRET, &|| digits && is_siret(b));
-    check(F_SIREN, &|| digits && is_siren(b));
-    check(F_UAI, &|| is_uai(b));
-    check(F_POSTAL, &|| digits && is_postal_code(b));
-    check(F_INSEE, &|| is_commune_insee(b));
-    check(F_DEPARTEMENT, &|| is_departement(b));
+    }
     out
 }
 

@@ -22,6 +22,7 @@ mod codes;
 mod dates;
 mod geo;
 mod hash;
+mod hashset;
 mod hll;
 mod names;
 mod numbers;
@@ -86,6 +87,19 @@ pub struct ColumnProfiler {
     stats: ValueStats,
     /// Reused buffer for the text of JSON numbers.
     scratch: String,
+    /// Some value came from [`ColumnProfiler::observe_json`]: equal text
+    /// then no longer means an equal value (`1` and `"1"`).
+    json_values: bool,
+}
+
+/// What [`ColumnProfiler::count_value`] made of a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Counted {
+    /// `NaN`, which only narrows the type to numeric-or-string.
+    Nan,
+    /// A value known to have been seen before: it cannot change the type.
+    Repeat,
+    Value,
 }
 
 impl ColumnProfiler {
@@ -102,6 +116,7 @@ impl ColumnProfiler {
             types: TypeState::default(),
             stats: ValueStats::new(),
             scratch: String::new(),
+            json_values: false,
         }
     }
 
@@ -112,13 +127,18 @@ impl ColumnProfiler {
     /// A cell of a text source (CSV cell, DBF character field), as written,
     /// already decoded. Null tokens (empty, `NA`, `null`...) count as nulls.
     pub fn observe_text(&mut self, cell: &str) {
-        let t = cell.trim();
+        let t = trimmed(cell);
         if is_null_token(t) {
             self.nulls += 1;
             return;
         }
-        if self.count_value(cell, t, || Value::String(cell.to_owned())) {
-            self.types.observe_text(t, &self.hints);
+        match self.count_value(cell, t, || Value::String(cell.to_owned())) {
+            Counted::Value => self.types.observe_text(t, &self.hints),
+            // Every type update is an intersection, a minimum or a maximum:
+            // the same text again changes nothing.
+            Counted::Repeat if !self.json_values => {}
+            Counted::Repeat => self.types.observe_text(t, &self.hints),
+            Counted::Nan => {}
         }
     }
 
@@ -127,19 +147,20 @@ impl ColumnProfiler {
     /// read for dates, times, geopoints and null tokens, but digits in a
     /// JSON string stay a string: the publisher quoted them.
     pub fn observe_json(&mut self, value: &Value) {
+        self.json_values = true;
         match value {
             Value::Null => self.nulls += 1,
             Value::String(s) => {
                 let t = s.trim();
                 if is_null_token(t) {
                     self.nulls += 1;
-                } else if self.count_value(s, t, || Value::String(s.clone())) {
+                } else if self.count_value(s, t, || Value::String(s.clone())) != Counted::Nan {
                     self.types.observe_json_string(t);
                 }
             }
             Value::Bool(b) => {
                 let text = if *b { "true" } else { "false" };
-                if self.count_value(text, text, || Value::Bool(*b)) {
+                if self.count_value(text, text, || Value::Bool(*b)) != Counted::Nan {
                     self.types.observe_json(value, &self.hints);
                 }
             }
@@ -149,7 +170,7 @@ impl ColumnProfiler {
                 let _ = write!(text, "{n}");
                 let counted = self.count_value(&text, &text, || Value::Number(n.clone()));
                 self.scratch = text;
-                if counted {
+                if counted != Counted::Nan {
                     self.types.observe_json(value, &self.hints);
                 }
             }
@@ -163,25 +184,33 @@ impl ColumnProfiler {
                         Value::String(text.clone())
                     }
                 };
-                if self.count_value(&text, &text, example) {
+                if self.count_value(&text, &text, example) != Counted::Nan {
                     self.types.observe_json(value, &self.hints);
                 }
             }
         }
     }
 
-    /// Counts a non-null value in the statistics; false when it is `NaN`
-    /// (which then only narrows the type to numeric-or-string).
-    fn count_value(&mut self, text: &str, trimmed: &str, example: impl FnOnce() -> Value) -> bool {
+    /// Counts a non-null value in the statistics.
+    fn count_value(
+        &mut self,
+        text: &str,
+        trimmed: &str,
+        example: impl FnOnce() -> Value,
+    ) -> Counted {
         let hash = hash_bytes(text.as_bytes());
-        self.stats.observe(text, hash, &self.opts);
+        let repeat = self.stats.observe(text, hash, &self.opts);
         if let Some(bit) = nan_spelling(trimmed) {
             self.nan_count += 1;
             self.nan_spellings |= bit;
             self.types.observe_nan();
-            return false;
+            return Counted::Nan;
         }
         self.values += 1;
+        if repeat {
+            // Offered as an example when first seen.
+            return Counted::Repeat;
+        }
         if self.stats.wants_example(hash, &self.opts) {
             let example = match example() {
                 Value::String(s) => Value::String(cut(&s, self.opts.max_example_chars)),
@@ -189,7 +218,7 @@ impl ColumnProfiler {
             };
             self.stats.add_example(hash, example);
         }
-        true
+        Counted::Value
     }
 
     /// `n` records that lack this field (a JSON key absent, a short row).
@@ -209,7 +238,8 @@ impl ColumnProfiler {
         self.stats.merge(other.stats, &self.opts);
     }
 
-    pub fn finish(self) -> FieldProfile {
+    pub fn finish(mut self) -> FieldProfile {
+        self.stats.flush(&self.opts);
         let (distinct, estimated) = self.stats.distinct_count();
         let decision = self.types.decide(
             &self.hints,
@@ -277,6 +307,16 @@ impl ColumnProfiler {
             examples: self.stats.examples().cloned().collect(),
             top_values,
         }
+    }
+}
+
+/// `cell.trim()`, skipped when the first and last bytes are visible ASCII
+/// (most cells: then there is nothing to trim).
+fn trimmed(cell: &str) -> &str {
+    match cell.as_bytes() {
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => cell,
+        [only] if only.is_ascii_graphic() => cell,
+        _ => cell.trim(),
     }
 }
 

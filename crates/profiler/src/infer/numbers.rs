@@ -57,7 +57,17 @@ struct Shape {
     middle_all_three: bool,
     first_digit_zero: bool,
     used_space: bool,
+    used_comma: bool,
+    used_dot: bool,
+    /// The mantissa's digits as one number (separators left out), exact
+    /// while `digit_count` is at most [`EXACT_DIGITS`].
+    digits_value: u64,
+    digit_count: usize,
 }
+
+/// Decimal digits whose value always fits in the 53 bits of an `f64`
+/// mantissa (and so in an `i64`).
+const EXACT_DIGITS: usize = 15;
 
 /// Length in bytes of a space-like separator at `i`: ASCII space, U+00A0
 /// no-break space, U+202F narrow no-break space, U+2009 thin space.
@@ -99,15 +109,21 @@ fn scan(t: &str) -> Option<Shape> {
         middle_all_three: true,
         first_digit_zero: b.get(start) == Some(&b'0'),
         used_space: false,
+        used_comma: false,
+        used_dot: false,
+        digits_value: 0,
+        digit_count: 0,
     };
     let mut group_len = 0usize;
     let mut digits = 0usize;
+    let mut value = 0u64;
     while i < b.len() {
         let c = b[i];
         let (sep, width) = match c {
             b'0'..=b'9' => {
                 group_len += 1;
                 digits += 1;
+                value = value.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
                 i += 1;
                 continue;
             }
@@ -119,8 +135,10 @@ fn scan(t: &str) -> Option<Shape> {
                 n => (SEP_SPACE, n),
             },
         };
-        if sep == SEP_SPACE {
-            shape.used_space = true;
+        match sep {
+            SEP_SPACE => shape.used_space = true,
+            SEP_COMMA => shape.used_comma = true,
+            _ => shape.used_dot = true,
         }
         if shape.seps == 0 {
             shape.first_len = group_len;
@@ -141,6 +159,8 @@ fn scan(t: &str) -> Option<Shape> {
     }
     shape.last_len = group_len;
     shape.mantissa = (start, i);
+    shape.digits_value = value;
+    shape.digit_count = digits;
     if digits == 0 {
         return None;
     }
@@ -242,6 +262,14 @@ impl Shape {
                 integer: IntValue::Fits(i),
             });
         }
+        let integer = if whole {
+            IntValue::Overflow
+        } else {
+            IntValue::Fraction
+        };
+        if let Some(value) = self.read_exact_f64(b, has_fraction) {
+            return Some(Reading { value, integer });
+        }
         let mut buf = [0u8; MAX_NUMBER_LEN + 8];
         let mut n = 0;
         let mut push = |c: u8, n: &mut usize| {
@@ -277,18 +305,51 @@ impl Shape {
         }
         let text = std::str::from_utf8(buf.get(..n)?).ok()?;
         let value: f64 = text.parse().ok()?;
-        value.is_finite().then_some(Reading {
-            value,
-            integer: if whole {
-                IntValue::Overflow
-            } else {
-                IntValue::Fraction
-            },
-        })
+        value.is_finite().then_some(Reading { value, integer })
+    }
+
+    /// The value without going through text, when that is exact: at most
+    /// 2^53 as digits and a power of ten within 10^22 (both exact in
+    /// `f64`), so one correctly rounded multiplication or division gives
+    /// what parsing would. `None` sends the caller to the parser.
+    fn read_exact_f64(&self, b: &[u8], has_fraction: bool) -> Option<f64> {
+        const POW10: [f64; 23] = [
+            1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+            1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+        ];
+        if self.digit_count > EXACT_DIGITS {
+            return None;
+        }
+        let digits = self.digits_value;
+        // The digits after the decimal separator: the last group.
+        let fraction_digits = if has_fraction {
+            i32::try_from(self.last_len).ok()?
+        } else {
+            0
+        };
+        let mut exponent = -fraction_digits;
+        if let Some((negative, es, ee)) = self.exponent {
+            let written = b
+                .get(es..ee)?
+                .iter()
+                .fold(0i32, |acc, c| acc * 10 + i32::from(c - b'0'));
+            exponent += if negative { -written } else { written };
+        }
+        let scale = *POW10.get(exponent.unsigned_abs() as usize)?;
+        let magnitude = if exponent < 0 {
+            digits as f64 / scale
+        } else {
+            digits as f64 * scale
+        };
+        Some(if self.negative { -magnitude } else { magnitude })
     }
 
     /// The digits of a whole number as `i64`, `None` past its range.
     fn read_i64(&self, mantissa: &[u8]) -> Option<i64> {
+        if self.digit_count <= EXACT_DIGITS {
+            let value = i64::try_from(self.digits_value).ok()?;
+            return Some(if self.negative { -value } else { value });
+        }
         let mut acc: u64 = 0;
         for &c in mantissa {
             if c.is_ascii_digit() {
@@ -448,12 +509,8 @@ impl NumberState {
         }
         self.conventions = conventions;
         self.used_space |= shape.used_space;
-        if shape.seps > 0 {
-            let (s, e) = shape.mantissa;
-            let m = &t.as_bytes()[s..e];
-            self.used_comma |= m.contains(&b',');
-            self.used_dot |= m.contains(&b'.');
-        }
+        self.used_comma |= shape.used_comma;
+        self.used_dot |= shape.used_dot;
         true
     }
 
@@ -601,6 +658,51 @@ mod tests {
     fn decide(values: &[&str]) -> Option<NumberDecision> {
         let (ok, s) = state(values);
         if ok { s.decide() } else { None }
+    }
+
+    /// The value the parser gives for a plain decimal-point text.
+    fn parsed(text: &str) -> f64 {
+        text.parse().unwrap()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn exact_path_equals_the_parser(
+            int in 0u64..10_000_000_000_000_000,
+            frac in proptest::option::of("[0-9]{1,12}"),
+            exp in proptest::option::of(-30i32..30),
+            negative in proptest::bool::ANY,
+        ) {
+            let mut text = format!("{}{int}", if negative { "-" } else { "" });
+            if let Some(f) = &frac {
+                text.push('.');
+                text.push_str(f);
+            }
+            if let Some(e) = exp {
+                text.push_str(&format!("e{e}"));
+            }
+            let shape = scan(&text).unwrap();
+            let reading = shape.read(&text, SEP_DOT).unwrap();
+            proptest::prop_assert_eq!(reading.value.to_bits(), parsed(&text).to_bits(), "{}", text);
+            // The same value written with a decimal comma.
+            let comma = text.replace('.', ",");
+            let reading = scan(&comma).unwrap().read(&comma, SEP_COMMA).unwrap();
+            proptest::prop_assert_eq!(reading.value.to_bits(), parsed(&text).to_bits(), "{}", comma);
+        }
+    }
+
+    #[test]
+    fn exact_path_on_grouped_and_long_values() {
+        let read = |t: &str, decimal| scan(t).unwrap().read(t, decimal).unwrap().value;
+        assert_eq!(read("1\u{202f}234,5", SEP_COMMA), 1234.5);
+        assert_eq!(read("1.234.567,89", SEP_COMMA), 1_234_567.89);
+        assert_eq!(read("-0,0", SEP_COMMA).to_bits(), (-0.0f64).to_bits());
+        // 20 digits: past 2^53, read by the parser.
+        assert_eq!(
+            read("1234567890123456789,5", SEP_COMMA),
+            parsed("1234567890123456789.5")
+        );
+        assert_eq!(read("1,5e-40", SEP_COMMA), parsed("1.5e-40"));
     }
 
     #[test]

@@ -392,6 +392,10 @@ fn json_values() {
         FieldType::Array
     );
     assert_eq!(
+        json_column("d", &[json!([1, 2]), json!([3, 4])]).field_type,
+        FieldType::Array
+    );
+    assert_eq!(
         json_column("lines", &[json!(["U1", "U2"]), json!([])]).field_type,
         FieldType::Array
     );
@@ -1044,4 +1048,54 @@ fn acv_geojson_properties() {
         (signature.field_type, signature.null_count),
         (FieldType::Date, 5)
     );
+}
+
+#[test]
+fn cells_are_trimmed_only_when_an_end_may_be_white_space() {
+    for (cell, want) in [
+        ("01004", "01004"),
+        ("x", "x"),
+        (" 12 ", "12"),
+        ("\u{a0}51,6\u{202f}", "51,6"),
+        ("\tNA", "NA"),
+        ("", ""),
+        ("é", "é"),
+    ] {
+        assert_eq!(super::trimmed(cell), want, "{cell:?}");
+    }
+}
+
+proptest::proptest! {
+    /// A repeated text value is not shown to the type inference again (it
+    /// could not change it): the profile is the one every value makes.
+    #[test]
+    fn repeated_values_change_nothing(
+        picks in proptest::collection::vec(0usize..16, 1..60),
+        name in proptest::sample::select(vec!["valeur", "date", "code_postal", "flag", "annee"]),
+    ) {
+        const VOCABULARY: [&str; 16] = [
+            "1", "01", "1,5", "1.5", "oui", "non", "2021-01-31", "13/01/2021", "01/13/2021",
+            "NaN", "x", " 2 ", "1e5", "45.1,2.3", "75001", "2019",
+        ];
+        let mut skipping = ColumnProfiler::new(name, InferOptions::default());
+        // A JSON null first: equal texts then stop counting as repeats.
+        let mut every = ColumnProfiler::new(name, InferOptions::default());
+        every.observe_json(&Value::Null);
+        for &i in &picks {
+            skipping.observe_text(VOCABULARY[i]);
+            every.observe_text(VOCABULARY[i]);
+        }
+        let mut want = every.finish();
+        want.null_count -= 1;
+        proptest::prop_assert_eq!(skipping.finish(), want);
+    }
+}
+
+#[test]
+fn json_number_then_same_text_as_string_is_no_repeat() {
+    // `1` then `"1"`: the same text, not the same value.
+    let f = json_column("n", &[json!(1), json!("1")]);
+    assert_eq!(f.field_type, FieldType::String);
+    let f = json_column("n", &[json!(1), json!(2), json!(1)]);
+    assert_eq!(f.field_type, FieldType::Integer);
 }

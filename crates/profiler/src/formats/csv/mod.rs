@@ -1,34 +1,77 @@
 //! Delimited text: dialect, header and a streaming pass over every record.
 //!
-//! [`profile`] reads a file three times, never holding it whole:
-//! 1. [`crate::encoding::detect_reader`] validates the whole file to decide
-//!    its encoding;
+//! [`profile`] never holds the file whole, and reads it once when it can:
+//! 1. the head decides the encoding when it is UTF-8 (the common case):
+//!    the file is then read as UTF-8 and checked on the way; if the check
+//!    fails, or the head is not UTF-8, [`crate::encoding::detect_reader`]
+//!    reads the whole file first to decide its encoding;
 //! 2. the decoded head ([`sample`]) decides the syntax ([`dialect`]), where
 //!    the table starts ([`layout`]) and whether it has a header ([`header`]);
-//! 3. [`reader`] streams every record through the column profilers.
+//! 3. [`parallel`] streams every record through the column profilers
+//!    ([`run`]), in parts on several threads when the file is large.
 
 pub mod dialect;
 pub mod header;
 pub mod layout;
+pub mod merge;
+pub mod parallel;
+#[cfg(test)]
+mod parallel_tests;
 pub mod reader;
 pub mod relaxed;
+pub mod run;
 pub mod sample;
 pub mod shape;
+pub mod split;
 pub mod tap;
 
 use std::fs::File;
 use std::path::Path;
 
 use dataprof_model::{Dialect, SourceProfile};
+use encoding_rs::UTF_8;
 
 use crate::encoding::{self, DetectedEncoding};
 use crate::{ProfileError, ProfileOptions};
 
 use dialect::DialectChoice;
+use parallel::{Parallelism, PassError};
 use sample::Sample;
 
 /// Profiles the delimited text file at `path`.
 pub fn profile(path: &Path, opts: &ProfileOptions) -> Result<SourceProfile, ProfileError> {
+    profile_with(path, opts, Parallelism::of_machine())
+}
+
+/// [`profile`], with at most `parallelism` threads.
+pub fn profile_with(
+    path: &Path,
+    opts: &ProfileOptions,
+    parallelism: Parallelism,
+) -> Result<SourceProfile, ProfileError> {
+    if let Some(assumed) = utf8_head(path)? {
+        match profile_as(path, opts, &assumed, true, parallelism) {
+            Ok(profile) => return Ok(profile),
+            Err(PassError::NotUtf8) => {
+                tracing::debug!(path = %path.display(), "not UTF-8 past the head");
+            }
+            Err(PassError::Failed(err)) => {
+                // Reported only if it is not an artefact of the assumption.
+                if detect(path)?.is_clean_utf8() {
+                    return Err(err);
+                }
+            }
+        }
+    }
+    let detected = detect(path)?;
+    profile_as(path, opts, &detected, false, parallelism).map_err(|err| match err {
+        PassError::Failed(err) => err,
+        // Only a pass that assumed UTF-8 checks it.
+        PassError::NotUtf8 => ProfileError::malformed("csv", "the text is not valid UTF-8"),
+    })
+}
+
+fn detect(path: &Path) -> Result<DetectedEncoding, ProfileError> {
     let detected = encoding::detect_reader(open(path)?).map_err(|e| ProfileError::io("read", e))?;
     tracing::debug!(
         path = %path.display(),
@@ -36,17 +79,60 @@ pub fn profile(path: &Path, opts: &ProfileOptions) -> Result<SourceProfile, Prof
         replaced = detected.replaced_sequences,
         "csv encoding"
     );
-    let sample =
-        sample::read_sample(decoded(path, &detected)?).map_err(|e| ProfileError::io("read", e))?;
+    Ok(detected)
+}
+
+/// Clean UTF-8 as far as the sample reaches (and not UTF-16 that looks
+/// like it): the encoding the file is then read in, on trust, with its
+/// label still to be settled (`ascii` or `utf-8`) by the pass.
+fn utf8_head(path: &Path) -> Result<Option<DetectedEncoding>, ProfileError> {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    let head = crate::read_head(path, BOM.len() + sample::SAMPLE_BYTES + 4)?;
+    let bom_len = if head.starts_with(BOM) { BOM.len() } else { 0 };
+    let sample_end = (bom_len + sample::SAMPLE_BYTES).min(head.len());
+    let clean = match std::str::from_utf8(&head) {
+        Ok(_) => true,
+        // The sample is clean; a sequence may be cut at the end of the head.
+        Err(e) => e.valid_up_to() >= sample_end,
+    };
+    if !clean || encoding::utf16_without_bom(&head).is_some() {
+        return Ok(None);
+    }
+    Ok(Some(DetectedEncoding {
+        encoding: UTF_8,
+        label: "utf-8".to_owned(),
+        bom_len,
+        replaced_sequences: 0,
+    }))
+}
+
+/// Profiles the file decoded as `detected`. When `assumed`, that is UTF-8
+/// taken from the head ([`utf8_head`]): the pass checks it and settles the
+/// label.
+fn profile_as(
+    path: &Path,
+    opts: &ProfileOptions,
+    detected: &DetectedEncoding,
+    assumed: bool,
+    parallelism: Parallelism,
+) -> Result<SourceProfile, PassError> {
+    let failed = PassError::Failed;
+    let sample = sample::read_sample(decoded(path, detected).map_err(failed)?)
+        .map_err(|e| failed(ProfileError::io("read", e)))?;
     let choice = match dialect::detect(&sample) {
         Some(choice) if !sample.is_blank() => choice,
         _ => {
-            return Err(ProfileError::unsupported(
+            return Err(failed(ProfileError::unsupported(
                 "empty",
                 "the file holds no records (only blank lines or comments)",
-            ));
+            )));
         }
     };
+    if assumed && choice.syntax.comment.is_some() {
+        // The parser skips comment lines unseen: their bytes cannot be
+        // checked on the way.
+        return Err(PassError::NotUtf8);
+    }
     let layout = TableLayout::decide(&sample, &choice);
     tracing::debug!(
         delimiter = %choice.syntax.reported_delimiter(),
@@ -60,13 +146,13 @@ pub fn profile(path: &Path, opts: &ProfileOptions) -> Result<SourceProfile, Prof
     );
     let limit = opts.limits.max_fields;
     if layout.names.len() > limit {
-        return Err(ProfileError::limit(
+        return Err(failed(ProfileError::limit(
             "csv",
             format!(
                 "the table has {} fields, more than the {limit} allowed",
                 layout.names.len()
             ),
-        ));
+        )));
     }
     let plan = reader::ReadPlan {
         syntax: choice.syntax,
@@ -74,8 +160,13 @@ pub fn profile(path: &Path, opts: &ProfileOptions) -> Result<SourceProfile, Prof
         names: &layout.names,
         opts,
     };
-    let result = reader::stream(decoded(path, &detected)?, &plan)?;
-    tracing::debug!(records = result.record_count, "csv profiled");
+    let run = parallel::read_file(path, detected, &plan, assumed, parallelism)?;
+    let mut detected = detected.clone();
+    if assumed && !run.non_ascii && detected.bom_len == 0 {
+        detected.label = "ascii".to_owned();
+    }
+    let result = reader::finish(run);
+    tracing::debug!(records = result.record_count, encoding = %detected.label, "csv profiled");
     Ok(assemble(&detected, &choice, layout, result))
 }
 

@@ -1,12 +1,19 @@
 //! A pass-through reader under the CSV parser that watches the text go by.
 //!
 //! It learns what the parser does not report, at memchr speed and without a
-//! second pass: which line terminators the file uses, and whether any field
-//! is actually quoted (a quote right after a delimiter or a line start). It
-//! also guards memory: the csv crate buffers a whole record before handing
-//! it over, so a 100 MB line without a newline would be buffered whole. The
-//! tap knows where the current record started and fails the read once the
-//! record has grown past the limit.
+//! second pass: which line terminators the file uses, whether any field
+//! is actually quoted (a quote right after a delimiter or a line start),
+//! and whether any byte is outside ASCII. It also guards memory: the csv
+//! crate buffers a whole record before handing it over, so a 100 MB line
+//! without a newline would be buffered whole. The tap knows where the
+//! current record started and fails the read once the record has grown
+//! past the limit.
+//!
+//! When the text is read as UTF-8 before it is known to be valid (see
+//! [`super::run`]), the records the parser hands over are checked, but the
+//! parser drops quotes and escapes between cell bytes: `\xC3"\xA9` reads as
+//! a valid `é` though the file's bytes are not UTF-8. The tap catches that
+//! case: a UTF-8 continuation byte right after a quote or an escape.
 
 use std::io::{self, Read};
 
@@ -19,6 +26,13 @@ pub struct LineTerminators {
 }
 
 impl LineTerminators {
+    /// Adds the terminators of the text that follows.
+    pub fn add(&mut self, next: &LineTerminators) {
+        self.lf += next.lf;
+        self.crlf += next.crlf;
+        self.cr += next.cr;
+    }
+
     /// `crlf`, `lf`, `cr`, or `mixed` when more than one kind occurs; `lf`
     /// for text without any line end.
     pub fn label(&self) -> &'static str {
@@ -63,6 +77,10 @@ pub struct Tap<R> {
     /// The byte before the current chunk (`\n` at the start of the text).
     previous: u8,
     quoted_field: bool,
+    non_ascii: bool,
+    /// Look for UTF-8 sequences split by a quote or this escape byte.
+    utf8_check: Option<Option<u8>>,
+    split_sequence: bool,
 }
 
 impl<R: Read> Tap<R> {
@@ -81,7 +99,34 @@ impl<R: Read> Tap<R> {
             pending_cr: false,
             previous: b'\n',
             quoted_field: false,
+            non_ascii: false,
+            utf8_check: None,
+            split_sequence: false,
         }
+    }
+
+    /// Also watches for UTF-8 sequences that a quote or `escape` splits
+    /// (see [`Tap::split_sequence`]).
+    pub fn check_utf8(mut self, escape: Option<u8>) -> Self {
+        self.utf8_check = Some(escape);
+        self
+    }
+
+    /// Bytes handed to the parser so far.
+    pub fn delivered(&self) -> u64 {
+        self.delivered
+    }
+
+    /// True when some byte is not ASCII.
+    pub fn saw_non_ascii(&self) -> bool {
+        self.non_ascii
+    }
+
+    /// True when, with [`Tap::check_utf8`], a UTF-8 continuation byte came
+    /// right after a quote or an escape: the text is not valid UTF-8 even
+    /// if every record the parser returns is.
+    pub fn split_sequence(&self) -> bool {
+        self.split_sequence
     }
 
     /// Tells the tap where the record now being parsed starts.
@@ -128,6 +173,12 @@ impl<R: Read> Tap<R> {
                 None => self.pending_cr = true,
             }
         }
+        if !self.non_ascii && !chunk.is_ascii() {
+            self.non_ascii = true;
+        }
+        if let Some(escape) = self.utf8_check {
+            self.watch_split_sequences(chunk, escape);
+        }
         if !self.quoted_field {
             for at in memchr::memchr_iter(self.quote, chunk) {
                 let before = if at == 0 {
@@ -142,6 +193,27 @@ impl<R: Read> Tap<R> {
             }
         }
         self.previous = last;
+    }
+
+    fn watch_split_sequences(&mut self, chunk: &[u8], escape: Option<u8>) {
+        if self.split_sequence || !self.non_ascii {
+            return;
+        }
+        let continuation = |b: &u8| b & 0xC0 == 0x80;
+        let marker = |b: u8| b == self.quote || Some(b) == escape;
+        if marker(self.previous) && chunk.first().is_some_and(continuation) {
+            self.split_sequence = true;
+            return;
+        }
+        // Over every pair of neighbours, without an early exit, so that it
+        // compiles to vector code: quotes are frequent, and a search that
+        // stops at each of them is ten times slower.
+        let quote = self.quote;
+        let escape = escape.unwrap_or(quote);
+        let pairs = chunk.iter().zip(chunk.get(1..).unwrap_or_default());
+        self.split_sequence = pairs.fold(false, |found, (&a, &b)| {
+            found | ((a == quote || a == escape) & (b & 0xC0 == 0x80))
+        });
     }
 }
 
@@ -194,6 +266,24 @@ mod tests {
         assert!(!watch_all(b"a,b \"x\" c\n", 4).saw_quoted_field());
         assert!(watch_all(b"a,b\n1,\"x,y\"\n", 5).saw_quoted_field());
         assert!(watch_all(b"\"a\",b\n", 5).saw_quoted_field());
+    }
+
+    fn split_found(text: &[u8], chunk: usize, escape: Option<u8>) -> bool {
+        let mut tap = Tap::new(text, b';', b'"', u64::MAX).check_utf8(escape);
+        let mut buf = vec![0; chunk];
+        while tap.read(&mut buf).expect("read") > 0 {}
+        tap.split_sequence()
+    }
+
+    #[test]
+    fn utf8_sequences_split_by_a_quote_or_an_escape() {
+        // `é` is C3 A9.
+        assert!(!split_found("a;\"é\";\"\"é\"\"\n".as_bytes(), 64, None));
+        assert!(split_found(b"a;\"x\xC3\"\xA9\"\n", 64, None));
+        // The quote ends one chunk, the continuation byte starts the next.
+        assert!(split_found(b"\xC3\xA9;\"x\xC3\"\xA9\"\n", 7, None));
+        assert!(split_found(b"\"x\xC3\\\xA9\"\n", 64, Some(b'\\')));
+        assert!(!split_found(b"\"x\xC3\\\xA9\"\n", 64, None));
     }
 
     #[test]

@@ -1,0 +1,366 @@
+//! One pass over a run of records: the whole text, or one part of it read
+//! on a thread of its own (see [`super::parallel`]).
+//!
+//! One reused `csv::ByteRecord`, no allocation per record or per cell: a
+//! record's bytes are checked as UTF-8 once, and each cell goes to its
+//! column's [`ColumnProfiler`] as a `&str` slice of them. Short rows count
+//! as missing values in the absent columns, long rows lose their extra
+//! cells (both are summed up in [`Ragged`]; extra cells that are all
+//! empty, a trailing delimiter, are dropped silently). The first records
+//! are kept for `sample_records`.
+//!
+//! Runs of consecutive parts [`Run::merge`] into the run of the whole text.
+//! A part but the last is read with [`END_MARK`] appended: when the part
+//! really ends between two records, the mark comes back as a record of its
+//! own; when the split point was inside a quoted value, it does not, and
+//! the parts must not be merged.
+
+use std::io::Read;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use super::dialect::READ_BUFFER;
+use super::reader::{Ragged, ReadPlan, SampleCell, cut_cell};
+use super::tap::{LineTerminators, Tap};
+use crate::ProfileError;
+use crate::infer::ColumnProfiler;
+
+/// Appended to a part to see whether it ends between two records: no line
+/// break, quote, delimiter, escape or comment byte, nothing real text holds.
+pub const END_MARK: &[u8] = b"\x00\x02dataprof part end\x03\x00";
+
+/// Records between two looks at [`Stop`].
+const STOP_CHECK_INTERVAL: u64 = 1024;
+
+/// How one run is read.
+#[derive(Debug, Clone, Copy)]
+pub struct RunSpec<'c> {
+    /// Position of the run among the parts (0 for the first).
+    pub index: usize,
+    /// Records skipped at the start: the preamble and the header, in the
+    /// first run only.
+    pub skip_records: u64,
+    /// The text ends with [`END_MARK`].
+    pub marked_end: bool,
+    /// The text is read as UTF-8 before it is known to be: any record
+    /// that is not ends the run with [`RunError::NotUtf8`].
+    pub check_utf8: bool,
+    pub stop: &'c Stop,
+}
+
+/// Tells runs on other threads to stop early.
+#[derive(Debug)]
+pub struct Stop {
+    /// Runs after this index are no longer wanted.
+    after: AtomicUsize,
+    every: AtomicBool,
+}
+
+impl Default for Stop {
+    fn default() -> Self {
+        Stop {
+            after: AtomicUsize::new(usize::MAX),
+            every: AtomicBool::new(false),
+        }
+    }
+}
+
+impl Stop {
+    /// Run `index` ended in an error: the runs after it are wasted work.
+    pub fn after(&self, index: usize) {
+        self.after.fetch_min(index, Ordering::Relaxed);
+    }
+
+    /// Every run is wasted work.
+    pub fn every(&self) {
+        self.every.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether run `index` is no longer wanted.
+    pub fn applies_to(&self, index: usize) -> bool {
+        self.every.load(Ordering::Relaxed) || self.after.load(Ordering::Relaxed) < index
+    }
+}
+
+/// Why a run has no result.
+#[derive(Debug)]
+pub enum RunError {
+    Failed(ProfileError),
+    /// A record longer than the limit, starting at this offset of the
+    /// run's text.
+    RecordTooLong {
+        start: u64,
+    },
+    /// Bytes that are not UTF-8 (only with [`RunSpec::check_utf8`]).
+    NotUtf8,
+    /// Told to stop by another run.
+    Stopped,
+}
+
+/// What one run learnt.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub record_count: u64,
+    pub columns: Vec<ColumnProfiler>,
+    pub samples: Vec<Vec<Option<SampleCell>>>,
+    pub ragged: Ragged,
+    pub line_terminators: LineTerminators,
+    pub quoted_fields: bool,
+    pub non_ascii: bool,
+    /// Bytes of text read, [`END_MARK`] excluded.
+    pub text_bytes: u64,
+    /// The run ended with [`END_MARK`] as a record of its own.
+    pub ends_between_records: bool,
+}
+
+impl Run {
+    /// Folds in the run of the text that follows this one.
+    pub fn merge(&mut self, next: Run, sample_size: usize) {
+        self.record_count += next.record_count;
+        for (column, theirs) in self.columns.iter_mut().zip(next.columns) {
+            column.merge(theirs);
+        }
+        let room = sample_size.saturating_sub(self.samples.len());
+        self.samples.extend(next.samples.into_iter().take(room));
+        self.ragged.merge(&next.ragged);
+        self.line_terminators.add(&next.line_terminators);
+        self.quoted_fields |= next.quoted_fields;
+        self.non_ascii |= next.non_ascii;
+        self.text_bytes += next.text_bytes;
+        self.ends_between_records = next.ends_between_records;
+    }
+}
+
+/// Reads every record of `text` (a run's UTF-8 text, with [`END_MARK`]
+/// appended when `spec.marked_end`).
+pub fn read_run<R: Read>(
+    text: R,
+    plan: &ReadPlan<'_>,
+    spec: &RunSpec<'_>,
+) -> Result<Run, RunError> {
+    let limits = &plan.opts.limits;
+    let max_record = limits.max_record_bytes as u64;
+    let mut tap = Tap::new(
+        plan.syntax.text_source(text),
+        plan.syntax.delimiter,
+        super::dialect::QUOTE,
+        max_record + READ_BUFFER as u64,
+    );
+    if spec.check_utf8 {
+        tap = tap.check_utf8(plan.syntax.escape);
+    }
+    let mut reader = plan.syntax.csv_reader(tap);
+    let field_count = plan.names.len();
+    let mut run = Run {
+        record_count: 0,
+        columns: plan
+            .names
+            .iter()
+            .map(|name| ColumnProfiler::new(name.clone(), plan.opts.infer.clone()))
+            .collect(),
+        samples: Vec::with_capacity(plan.opts.sample_size),
+        ragged: Ragged::new(field_count),
+        line_terminators: LineTerminators::default(),
+        quoted_fields: false,
+        non_ascii: false,
+        text_bytes: 0,
+        ends_between_records: false,
+    };
+    let mut record = csv::ByteRecord::new();
+    let mut index = 0u64;
+    loop {
+        let start = reader.position().byte();
+        reader.get_mut().set_record_start(start);
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(err) if reader.get_ref().tripped() => {
+                tracing::debug!(%err, start, "record over the length limit");
+                return Err(RunError::RecordTooLong { start });
+            }
+            Err(err) => {
+                return Err(RunError::Failed(ProfileError::malformed(
+                    "csv",
+                    err.to_string(),
+                )));
+            }
+        }
+        if reader.position().byte() - start > max_record {
+            return Err(RunError::RecordTooLong { start });
+        }
+        index += 1;
+        if index.is_multiple_of(STOP_CHECK_INTERVAL) && spec.stop.applies_to(spec.index) {
+            return Err(RunError::Stopped);
+        }
+        if spec.marked_end && is_end_mark(&record) {
+            run.ends_between_records = true;
+            continue;
+        }
+        let text = std::str::from_utf8(record.as_slice()).ok();
+        if index <= spec.skip_records || is_blank_line(&record, field_count) {
+            if spec.check_utf8 && !is_utf8(text, &record) {
+                return Err(RunError::NotUtf8);
+            }
+            continue;
+        }
+        if spec.check_utf8 && (text.is_none() || !extra_cells_are_utf8(&record, field_count)) {
+            return Err(RunError::NotUtf8);
+        }
+        run.record_count += 1;
+        let present = record.len().min(field_count);
+        // Each cell as a slice of the record's string: `None` when a cell
+        // starts or ends inside a character. The text is UTF-8 (checked,
+        // or transcoded); the lossy copy is a safety net.
+        let mut end = 0;
+        for (column, cell) in run.columns.iter_mut().zip(record.iter()) {
+            let start = end;
+            end += cell.len();
+            match text.and_then(|t| t.get(start..end)) {
+                Some(cell) => column.observe_text(cell),
+                None if spec.check_utf8 => return Err(RunError::NotUtf8),
+                None => column.observe_text(&String::from_utf8_lossy(cell)),
+            }
+        }
+        for column in &mut run.columns[present..] {
+            column.observe_missing(1);
+        }
+        if record.len() != field_count && !only_trailing_empty_cells(&record, field_count) {
+            run.ragged.note(record.len());
+        }
+        if run.samples.len() < plan.opts.sample_size {
+            run.samples.push(sample_row(
+                &record,
+                field_count,
+                limits.max_sample_cell_chars,
+            ));
+        }
+    }
+    let tap = reader.get_ref();
+    if tap.split_sequence() {
+        return Err(RunError::NotUtf8);
+    }
+    run.line_terminators = tap.line_terminators();
+    run.quoted_fields = tap.saw_quoted_field();
+    run.non_ascii = tap.saw_non_ascii();
+    let mark = if spec.marked_end { END_MARK.len() } else { 0 };
+    run.text_bytes = tap.delivered().saturating_sub(mark as u64);
+    Ok(run)
+}
+
+/// Whether the cells past the table's fields start outside a character
+/// (those within are checked as they are sliced).
+fn extra_cells_are_utf8(record: &csv::ByteRecord, field_count: usize) -> bool {
+    record.len() <= field_count
+        || record
+            .iter()
+            .skip(field_count)
+            .all(|cell| cell.first().is_none_or(|b| b & 0xC0 != 0x80))
+}
+
+fn is_end_mark(record: &csv::ByteRecord) -> bool {
+    record.len() == 1 && &record[0] == END_MARK
+}
+
+/// Whether a record's cells are all UTF-8, given its bytes as one string
+/// (cells joined without their delimiters): they are when that string is
+/// and no cell starts inside a character.
+fn is_utf8(text: Option<&str>, record: &csv::ByteRecord) -> bool {
+    text.is_some()
+        && record
+            .iter()
+            .all(|cell| cell.first().is_none_or(|b| b & 0xC0 != 0x80))
+}
+
+/// A line of white space in a table of several fields: not a record.
+fn is_blank_line(record: &csv::ByteRecord, field_count: usize) -> bool {
+    field_count > 1 && record.len() == 1 && record[0].iter().all(u8::is_ascii_whitespace)
+}
+
+/// A long row whose extra cells are all empty: a trailing delimiter
+/// (`1;2;3;` under `a;b;c`), not a ragged record.
+pub fn only_trailing_empty_cells(record: &csv::ByteRecord, field_count: usize) -> bool {
+    record.len() > field_count
+        && record
+            .iter()
+            .skip(field_count)
+            .all(|cell| cell.iter().all(u8::is_ascii_whitespace))
+}
+
+fn sample_row(
+    record: &csv::ByteRecord,
+    field_count: usize,
+    max_chars: usize,
+) -> Vec<Option<SampleCell>> {
+    let mut row: Vec<Option<SampleCell>> = record
+        .iter()
+        .take(field_count)
+        .map(|cell| Some(cut_cell(&String::from_utf8_lossy(cell), max_chars)))
+        .collect();
+    row.resize_with(field_count, || None);
+    row
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trailing_delimiters_are_not_ragged() {
+        let record = csv::ByteRecord::from(vec!["1", "2", "3", " "]);
+        assert!(only_trailing_empty_cells(&record, 3));
+        let record = csv::ByteRecord::from(vec!["1", "2", "3", "x"]);
+        assert!(!only_trailing_empty_cells(&record, 3));
+        let record = csv::ByteRecord::from(vec!["1", "2"]);
+        assert!(!only_trailing_empty_cells(&record, 3));
+    }
+
+    fn checked_run(text: &[u8], skip_records: u64) -> Result<Run, RunError> {
+        let names = vec!["a".to_owned(), "b".to_owned()];
+        let opts = crate::ProfileOptions::default();
+        let plan = ReadPlan {
+            syntax: super::super::dialect::Syntax::delimited(b';'),
+            skip_records,
+            names: &names,
+            opts: &opts,
+        };
+        let stop = Stop::default();
+        let spec = RunSpec {
+            index: 0,
+            skip_records,
+            marked_end: false,
+            check_utf8: true,
+            stop: &stop,
+        };
+        read_run(text, &plan, &spec)
+    }
+
+    #[test]
+    fn a_checked_run_stops_at_the_first_bytes_that_are_not_utf8() {
+        let run = checked_run("a;b\né;à;\n".as_bytes(), 1).map_err(|e| format!("{e:?}"));
+        assert_eq!(run.map(|r| (r.record_count, r.non_ascii)), Ok((1, true)));
+        // A delimiter between the two bytes of `é`, in a field, in an
+        // extra cell, in the header row; a lone latin-1 byte.
+        for text in [
+            &b"a;b\n\xC3;\xA9\n"[..],
+            b"a;b\n1;2;\xC3;\xA9\n",
+            b"a;\xC3;\xA9\n1;2\n",
+            b"a;b\nJos\xE9;2\n",
+        ] {
+            assert!(
+                matches!(checked_run(text, 1), Err(RunError::NotUtf8)),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn cells_split_inside_a_character_are_not_utf8() {
+        // `é` is C3 A9: a delimiter between its two bytes.
+        let record = csv::ByteRecord::from(vec![&b"\xC3"[..], &b"\xA9"[..]]);
+        let text = std::str::from_utf8(record.as_slice()).ok();
+        assert_eq!(text, Some("é"));
+        assert!(!is_utf8(text, &record));
+        let record = csv::ByteRecord::from(vec!["é", "", "à"]);
+        let text = std::str::from_utf8(record.as_slice()).ok();
+        assert!(is_utf8(text, &record));
+    }
+}
