@@ -133,6 +133,17 @@ pub enum DecodedText<R: Read> {
     Transcoded(Box<BufReader<DecodeReaderBytes<R, Vec<u8>>>>),
 }
 
+impl<R: Read> DecodedText<R> {
+    /// The text `decoder` yields, behind the buffer that keeps its reads
+    /// large.
+    pub fn transcoded(decoder: DecodeReaderBytes<R, Vec<u8>>) -> Self {
+        DecodedText::Transcoded(Box::new(BufReader::with_capacity(
+            TRANSCODE_BUFFER,
+            decoder,
+        )))
+    }
+}
+
 impl<R: Read> Read for DecodedText<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
@@ -155,10 +166,7 @@ pub fn decode<R: Read>(mut reader: R, detected: &DetectedEncoding) -> io::Result
         .encoding(Some(detected.encoding))
         .utf8_passthru(false)
         .build(reader);
-    Ok(DecodedText::Transcoded(Box::new(BufReader::with_capacity(
-        TRANSCODE_BUFFER,
-        decoder,
-    ))))
+    Ok(DecodedText::transcoded(decoder))
 }
 
 /// Bytes the transcoder is asked for at least, per read.
