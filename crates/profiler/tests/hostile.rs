@@ -11,6 +11,9 @@
 //!   Shapefile cases, exact too;
 //! - [`known_failures`] (ignored): cases whose expected outcome the readers
 //!   do not meet yet, each with its reason;
+//! - [`parallel_csv_reader`]: CSV files over 8 MiB, read in parts on several
+//!   threads: quoted line breaks across the cuts, ragged rows, late encoding
+//!   evidence, an over-long record in the last part;
 //! - the 100 MB line without a newline runs in a child process, so that its
 //!   peak memory can be measured alone.
 
@@ -1113,6 +1116,143 @@ fn archive_json_shapefile_cases() -> Vec<Case> {
 #[test]
 fn archive_json_shapefile_readers() {
     run_table(&archive_json_shapefile_cases());
+}
+
+// ---------------------------------------------------------------------------
+// Large CSV files, read in parts on several threads
+// ---------------------------------------------------------------------------
+
+/// Over 8 MiB: the CSV reader cuts files this large into parts (4 MiB at
+/// least, one per core) and reads them on several threads.
+const PARALLEL_BYTES: usize = 10 << 20;
+
+/// Rows of about 300 bytes (`id;commune;texte`) up to [`PARALLEL_BYTES`];
+/// `row` writes row `i`. Returns the rows written.
+fn big_csv(bytes: &mut Vec<u8>, row: impl Fn(usize, &mut Vec<u8>)) -> usize {
+    let mut rows = 0;
+    while bytes.len() < PARALLEL_BYTES {
+        row(rows, bytes);
+        rows += 1;
+    }
+    rows
+}
+
+fn filler(i: usize) -> String {
+    format!("{:0>280}", i.wrapping_mul(2_654_435_761) % 1_000_003)
+}
+
+fn parallel_cases() -> Vec<Case> {
+    vec![
+        case(
+            "quoted line breaks across the part cuts",
+            |d| {
+                let mut bytes = b"id;commune;texte\n".to_vec();
+                let rows = big_csv(&mut bytes, |i, out| {
+                    out.extend_from_slice(
+                        format!(
+                            "{i};\"Saint-{i}\nsur-Loire\";\"{}\n{}\"\n",
+                            filler(i),
+                            i % 7
+                        )
+                        .as_bytes(),
+                    );
+                });
+                assert_eq!(rows, 33_359);
+                write(d, "data.csv", &bytes)
+            },
+            Expect::Profiled(|p| {
+                assert_eq!(names(p), ["id", "commune", "texte"]);
+                assert_eq!(p.record_count, 33_359);
+                assert_eq!(p.sample_records[0]["commune"], "Saint-0\nsur-Loire");
+                assert_eq!(p.fields[0].null_count, 0);
+            }),
+        ),
+        case(
+            "ragged rows in every part",
+            |d| {
+                let mut bytes = b"id;commune;texte\n".to_vec();
+                big_csv(&mut bytes, |i, out| {
+                    let row = match i % 10_000 {
+                        5_000 => format!("{i};court\n"),
+                        9_999 => format!("{i};long;{};extra\n", filler(i)),
+                        _ => format!("{i};commune {i};{}\n", filler(i)),
+                    };
+                    out.extend_from_slice(row.as_bytes());
+                });
+                write(d, "data.csv", &bytes)
+            },
+            Expect::Profiled(|p| {
+                assert_eq!(p.record_count, 34_914);
+                assert_eq!(
+                    p.warnings,
+                    [
+                        "6 records have 2 to 4 fields instead of 3: missing cells read as null, extra cells dropped"
+                    ]
+                );
+                assert_eq!(p.fields[2].null_count, 3);
+            }),
+        ),
+        case(
+            "a latin-1 byte in the last part only",
+            |d| {
+                let mut bytes = b"id;commune;texte\n".to_vec();
+                let rows = big_csv(&mut bytes, |i, out| {
+                    out.extend_from_slice(format!("{i};commune {i};{}\n", filler(i)).as_bytes());
+                });
+                bytes.extend_from_slice(b"999999;Orl\xE9ans;x\n");
+                assert_eq!(rows, 34_911);
+                write(d, "data.csv", &bytes)
+            },
+            Expect::Profiled(|p| {
+                assert_eq!(p.encoding.as_deref(), Some("iso-8859-1"));
+                assert_eq!(p.record_count, 34_912);
+            }),
+        ),
+        case(
+            "invalid UTF-8 in the last part of a UTF-8 file",
+            |d| {
+                let mut bytes = "id;commune;texte\n".as_bytes().to_vec();
+                big_csv(&mut bytes, |i, out| {
+                    out.extend_from_slice(format!("{i};Évry {i};{}\n", filler(i)).as_bytes());
+                });
+                bytes.extend_from_slice(b"999999;Orl\xE9ans;x\n");
+                write(d, "data.csv", &bytes)
+            },
+            Expect::Profiled(|p| {
+                assert_eq!(p.encoding.as_deref(), Some("utf-8"));
+                assert_eq!(p.record_count, 35_145);
+                assert_eq!(p.warnings, ["1 invalid UTF-8 sequence replaced"]);
+            }),
+        ),
+        Case {
+            name: "an over-long record in the last part",
+            build: |d| {
+                let mut bytes = b"id;commune;texte\n".to_vec();
+                big_csv(&mut bytes, |i, out| {
+                    out.extend_from_slice(format!("{i};commune {i};{}\n", filler(i)).as_bytes());
+                });
+                assert_eq!(bytes.len(), 10_486_008);
+                bytes.extend_from_slice(b"999999;long;");
+                bytes.resize(bytes.len() + (2 << 20), b'x');
+                bytes.push(b'\n');
+                write(d, "data.csv", &bytes)
+            },
+            options: || {
+                let mut opts = ProfileOptions::default();
+                opts.limits.max_record_bytes = 1 << 20;
+                opts
+            },
+            expect: Expect::Failed {
+                step: "csv",
+                cause: "limit exceeded: a record starting at byte 10486008 is longer than 1048576 bytes",
+            },
+        },
+    ]
+}
+
+#[test]
+fn parallel_csv_reader() {
+    run_table(&parallel_cases());
 }
 
 /// Cases the readers do not meet yet.
