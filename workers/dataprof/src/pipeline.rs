@@ -142,22 +142,46 @@ impl Pipeline {
         (profile, None)
     }
 
-    /// Tries `download_url`, then `access_url`; the last error wins.
+    /// Tries `download_url`, then `access_url`. When both fail, the error
+    /// names each URL with its cause, and is transient if either cause is
+    /// (the job is worth retrying while one source may come back).
     async fn fetch_any(&self, distribution: &Distribution) -> Result<Fetched, FetchError> {
         let fetcher = self.fetcher()?;
         let urls = distribution.candidate_urls();
-        let mut last_err = FetchError::permanent("distribution has no download_url or access_url");
+        let mut failures: Vec<(&str, FetchError)> = Vec::with_capacity(urls.len());
         for url in urls {
             match fetcher.fetch(url, self.base_dir.as_deref()).await {
                 Ok(fetched) => return Ok(fetched),
                 Err(err) => {
-                    warn!(url, error = %err, "source not fetched, trying the next one");
-                    last_err = err;
+                    warn!(url, error = %err, "source not fetched");
+                    failures.push((url, err));
                 }
             }
         }
-        Err(last_err)
+        Err(combine_failures(failures))
     }
+}
+
+/// One error for every URL tried.
+fn combine_failures(mut failures: Vec<(&str, FetchError)>) -> FetchError {
+    if failures.len() <= 1 {
+        return failures.pop().map_or_else(
+            || FetchError::permanent("distribution has no download_url or access_url"),
+            |(_, err)| err,
+        );
+    }
+    let message = failures
+        .iter()
+        .map(|(url, err)| format!("{url}: {}", err.message))
+        .collect::<Vec<_>>()
+        .join("; then ");
+    let pick = failures
+        .iter()
+        .position(|(_, err)| err.transient)
+        .unwrap_or(failures.len() - 1);
+    let (_, mut err) = failures.swap_remove(pick);
+    err.message = message;
+    err
 }
 
 impl Pipeline {
@@ -207,4 +231,45 @@ fn empty_profile(distribution: &Distribution) -> DistributionProfile {
 
 fn elapsed_ms(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_urls_are_named_and_a_transient_cause_wins() {
+        let err = combine_failures(vec![
+            (
+                "http://a/x.csv",
+                FetchError::permanent("HTTP 404 Not Found"),
+            ),
+            (
+                "http://b/x.csv",
+                FetchError::transient("HTTP 503 Service Unavailable"),
+            ),
+        ]);
+        assert!(err.transient);
+        assert_eq!(
+            err.message,
+            "http://a/x.csv: HTTP 404 Not Found; then http://b/x.csv: HTTP 503 Service Unavailable"
+        );
+        let err = combine_failures(vec![
+            (
+                "http://a/x.csv",
+                FetchError::permanent("HTTP 404 Not Found"),
+            ),
+            ("http://b/x.csv", FetchError::permanent("HTTP 410 Gone")),
+        ]);
+        assert!(!err.transient);
+        let only = combine_failures(vec![(
+            "http://a",
+            FetchError::permanent("HTTP 404 Not Found"),
+        )]);
+        assert_eq!(only.message, "HTTP 404 Not Found");
+        assert_eq!(
+            combine_failures(Vec::new()).message,
+            "distribution has no download_url or access_url"
+        );
+    }
 }

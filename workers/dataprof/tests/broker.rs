@@ -1,10 +1,6 @@
 //! Workers and `enqueue` against the real broker (127.0.0.1:5672, or
 //! `DATAPROF_TEST_AMQP_URL`). Each test has its own queue prefix and
 //! deletes its queues and exchanges at the end.
-//!
-//! Until the HTTP fetcher lands, every http job ends `unsupported` with
-//! "fetch: HTTP fetching is not built yet"; these tests assert what holds
-//! either way (one result per job, ids, routing, acks, dead letters).
 
 #![allow(clippy::unwrap_used)]
 

@@ -108,12 +108,20 @@ pub struct DialectChoice {
 /// Chooses the syntax of the sample; `None` when it has no row at all.
 pub fn detect(sample: &Sample) -> Option<DialectChoice> {
     let hints = Hints::of(&sample.text);
+    let named = excel_separator_line(&sample.text);
     let mut best: Option<(Score, DialectChoice)> = None;
     for syntax in hints.candidates() {
+        if named.is_some_and(|d| d != syntax.delimiter) {
+            continue;
+        }
         let shapes = sample::row_shapes(sample, syntax);
-        let Some(table) = layout::locate(&shapes) else {
+        let Some(mut table) = layout::locate(&shapes) else {
             continue;
         };
+        if named.is_some() {
+            // The `sep=` line is a preamble, never the header.
+            table.start = table.start.max(1);
+        }
         if !table.is_delimited() {
             continue;
         }
@@ -148,6 +156,17 @@ pub fn detect(sample: &Sample) -> Option<DialectChoice> {
         shapes,
         table,
     })
+}
+
+/// The delimiter an Excel `sep=;` first line names. Excel writes it so that
+/// a file opens with the right columns in any locale; it is a line to skip.
+fn excel_separator_line(text: &[u8]) -> Option<u8> {
+    let line = text.strip_prefix(b"sep=")?;
+    let end = line.iter().position(|&b| b == b'\n').unwrap_or(line.len());
+    match line[..end].strip_suffix(b"\r").unwrap_or(&line[..end]) {
+        [d @ (b',' | b';' | b'\t' | b'|')] => Some(*d),
+        _ => None,
+    }
 }
 
 /// How a candidate ranks: compared field by field, higher is better.
@@ -252,6 +271,17 @@ mod tests {
             complete: true,
         };
         detect(&sample).expect("rows")
+    }
+
+    #[test]
+    fn an_excel_sep_line_names_the_delimiter_and_is_skipped() {
+        let choice = choose("sep=;\r\na;b\r\n1;2\r\n3;4\r\n");
+        assert_eq!(choice.syntax, Syntax::delimited(b';'));
+        assert_eq!((choice.table.start, choice.table.field_count), (1, 2));
+        let choice = choose("sep=,\na;b,c\n1;2,3\n");
+        assert_eq!(choice.syntax, Syntax::delimited(b','));
+        assert_eq!(excel_separator_line(b"sep=;;\n"), None);
+        assert_eq!(excel_separator_line(b"separator;x\n"), None);
     }
 
     #[test]
