@@ -19,7 +19,7 @@
 //!   chardetng is asked only to spot other legacy encodings (Cyrillic,
 //!   Japanese...), and is followed only when it is confident.
 
-use std::io::{self, Read};
+use std::io::{self, BufReader, Read};
 
 use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
 use encoding_rs_io::{DecodeReaderBytes, DecodeReaderBytesBuilder};
@@ -124,7 +124,24 @@ pub enum DecodedText<R: Read> {
     /// Clean UTF-8 (BOM already skipped): the bytes pass through.
     Raw(R),
     /// Any other encoding, or UTF-8 with broken sequences to replace.
-    Transcoded(Box<DecodeReaderBytes<R, Vec<u8>>>),
+    ///
+    /// The buffer in front of the transcoder keeps every read it is asked
+    /// for large: encoding_rs_io 0.1.8 drops the end of the last character
+    /// (a U+FFFD for a cut sequence) when the read that reaches the end of
+    /// the input offers fewer than 4 bytes, as `Read::take` and
+    /// `read_to_end` do near their limits.
+    Transcoded(Box<BufReader<DecodeReaderBytes<R, Vec<u8>>>>),
+}
+
+impl<R: Read> DecodedText<R> {
+    /// The text `decoder` yields, behind the buffer that keeps its reads
+    /// large.
+    pub fn transcoded(decoder: DecodeReaderBytes<R, Vec<u8>>) -> Self {
+        DecodedText::Transcoded(Box::new(BufReader::with_capacity(
+            TRANSCODE_BUFFER,
+            decoder,
+        )))
+    }
 }
 
 impl<R: Read> Read for DecodedText<R> {
@@ -149,8 +166,11 @@ pub fn decode<R: Read>(mut reader: R, detected: &DetectedEncoding) -> io::Result
         .encoding(Some(detected.encoding))
         .utf8_passthru(false)
         .build(reader);
-    Ok(DecodedText::Transcoded(Box::new(decoder)))
+    Ok(DecodedText::transcoded(decoder))
 }
+
+/// Bytes the transcoder is asked for at least, per read.
+const TRANSCODE_BUFFER: usize = 8 * 1024;
 
 /// Bytes read per step of the validation pass.
 const SCAN_CHUNK: usize = 256 * 1024;
@@ -455,6 +475,44 @@ mod tests {
         // French latin-1 stays iso-8859-1 however much text there is.
         let french = b"commune;libell\xE9\nAmb\xE9rieu;Ch\xE2teau d'eau\nN\xEEmes;for\xEAt \xE0 l'\xE9t\xE9\n";
         assert_eq!(detect(french).label, "iso-8859-1");
+    }
+
+    #[test]
+    fn valid_utf8_does_not_pay_for_the_legacy_detector() {
+        // 2 MiB of accents: chardetng over its 1 MiB took seconds in a
+        // debug build when it was fed during the scan; validation alone
+        // takes milliseconds.
+        let bytes = "é".repeat(1 << 20).into_bytes();
+        let started = std::time::Instant::now();
+        let found = detect_reader(&bytes[..]).expect("read");
+        assert_eq!(found.label, "utf-8");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+        // The head kept for chardetng stays bounded however long the file.
+        let mut scan = Utf8Scan::new(0);
+        scan.push(&bytes, false);
+        scan.push(&bytes, true);
+        assert_eq!(scan.head.len(), CHARDET_BYTES);
+    }
+
+    #[test]
+    fn the_last_character_survives_tiny_reads() {
+        // UTF-16LE `a` then an odd trailing byte: `a` and U+FFFD. Read one
+        // byte at a time, the replacement character used to lose two of
+        // its three bytes (found by the decoding property test).
+        let bytes = b"\xFF\xFEa\0\x41";
+        let found = detect(bytes);
+        assert_eq!(found.label, "utf-16le");
+        let mut decoded = decode(&bytes[..], &found).expect("decode");
+        let mut text = Vec::new();
+        let mut byte = [0u8; 1];
+        while decoded.read(&mut byte).expect("read") == 1 {
+            text.push(byte[0]);
+        }
+        assert_eq!(String::from_utf8(text).as_deref(), Ok("a\u{FFFD}"));
     }
 
     #[test]

@@ -180,7 +180,10 @@ struct Score {
 /// What the sample's bytes suggest beyond the plain syntax.
 #[derive(Debug, Clone, Copy)]
 struct Hints {
-    /// `\"` followed by something that cannot close a field.
+    /// `\"` followed by something that cannot close a field. Not by a
+    /// quote: `\""` is how RFC 4180 writes a backslash before a doubled
+    /// quote, or a value ending with a backslash before the next value's
+    /// quote, so it is no evidence of backslash escapes.
     backslash_escape: bool,
     /// A line starts with `#`.
     comment_lines: bool,
@@ -195,7 +198,7 @@ impl Hints {
         let backslash_escape = memchr::memmem::find_iter(text, b"\\\"").any(|at| {
             !matches!(
                 text.get(at + 2),
-                None | Some(b',' | b';' | b'\t' | b'|' | b'\r' | b'\n')
+                None | Some(b',' | b';' | b'\t' | b'|' | b'\r' | b'\n' | b'"')
             )
         });
         Hints {
@@ -314,6 +317,16 @@ mod tests {
         let choice = choose("123|TEST7|text1\n345|TEST7|\"text\\\"2\\\"\"\n\"567\"|TEST7|text3\n");
         assert_eq!(choice.syntax.delimiter, b'|');
         assert_eq!(choice.syntax.escape, Some(b'\\'));
+    }
+
+    #[test]
+    fn backslash_before_a_doubled_quote_is_rfc_4180() {
+        // `"\"""` is RFC 4180 for the value `\"`. Read with `\` escapes, it
+        // opened a quote that swallowed the next three records.
+        let choice =
+            choose("id,texte\n1,\"\\\"\"\"\n2,b\n3,c\n4,\"d\"\n5,e\n6,f\n7,g\n8,h\n9,i\n10,j\n");
+        assert_eq!(choice.syntax, Syntax::delimited(b','));
+        assert_eq!(choice.shapes.len(), 11);
     }
 
     #[test]

@@ -237,7 +237,7 @@ fn part_text<'a>(
             .bom_sniffing(false)
             .utf8_passthru(false)
             .build(bytes);
-        DecodedText::Transcoded(Box::new(decoder))
+        DecodedText::transcoded(decoder)
     };
     Ok(if marked {
         Box::new(text.chain(END_MARK))
