@@ -28,6 +28,7 @@ use super::run::{self, END_MARK, Run, RunError, RunSpec, Stop};
 use super::split;
 use crate::ProfileError;
 use crate::encoding::{self, DecodedText, DetectedEncoding};
+use crate::source::{self, SourceFile};
 
 /// Smallest part worth reading apart.
 pub const MIN_PART_BYTES: u64 = 4 << 20;
@@ -99,21 +100,35 @@ pub fn read_file(
     parallelism: Parallelism,
 ) -> Result<Run, PassError> {
     let io = |e| PassError::Failed(ProfileError::io("read", e));
-    let mut file = File::open(path).map_err(io)?;
-    let len = file.metadata().map_err(io)?.len();
-    let parts = parallelism.parts_for(len);
-    if parts > 1 && splittable(detected) {
-        let field_count = plan.names.len();
-        let cuts =
-            split::cut_points(&mut file, len, parts, plan.syntax, field_count).map_err(io)?;
-        if !cuts.is_empty() {
-            let threads = parallelism.threads;
-            match read_parts(path, detected, plan, &cuts, len, check_utf8, threads) {
-                Some(result) => return result,
-                None => tracing::debug!(?cuts, "a cut fell inside a record; reading on one thread"),
-            }
+    let file = source::open(path, plan.opts).map_err(io)?;
+    // A file still downloading has no size to split by: it is read on one
+    // thread as it comes.
+    let mut file = match file.complete_len().map_err(io)? {
+        None => {
+            tracing::debug!(path = %path.display(), "csv read on one thread while it downloads");
+            file
         }
-    }
+        Some(len) => {
+            let mut file = file.into_whole().map_err(io)?;
+            let parts = parallelism.parts_for(len);
+            if parts > 1 && splittable(detected) {
+                let field_count = plan.names.len();
+                let cuts = split::cut_points(&mut file, len, parts, plan.syntax, field_count)
+                    .map_err(io)?;
+                if !cuts.is_empty() {
+                    let threads = parallelism.threads;
+                    match read_parts(path, detected, plan, &cuts, len, check_utf8, threads) {
+                        Some(result) => return result,
+                        None => tracing::debug!(
+                            ?cuts,
+                            "a cut fell inside a record; reading on one thread"
+                        ),
+                    }
+                }
+            }
+            SourceFile::Whole(file)
+        }
+    };
     file.rewind().map_err(io)?;
     let text = encoding::decode(file, detected).map_err(io)?;
     let stop = Stop::default();

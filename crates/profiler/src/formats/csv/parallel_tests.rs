@@ -37,7 +37,7 @@ const MANY_PARTS: Parallelism = Parallelism {
 /// The reference: whole-file encoding detection, then one thread.
 fn plain(path: &Path) -> Result<SourceProfile, ProfileError> {
     let opts = ProfileOptions::default();
-    let detected = detect(path)?;
+    let detected = detect(path, &opts)?;
     profile_as(path, &opts, &detected, false, ONE_THREAD).map_err(|err| match err {
         PassError::Failed(err) => err,
         PassError::NotUtf8 => panic!("an unchecked pass reported non-UTF-8"),
@@ -146,7 +146,7 @@ fn the_parts_really_are_read_apart() {
     let len = text.len() as u64;
     let cuts = split::cut_points(&mut handle, len, 4, plan.syntax, names.len()).expect("cuts");
     assert_eq!(cuts.len(), 3);
-    let detected = detect(file.path()).expect("encoding");
+    let detected = detect(file.path(), &opts).expect("encoding");
     let run = super::parallel::read_parts(file.path(), &detected, &plan, &cuts, len, true, 2)
         .expect("the cuts fall between records")
         .map_err(|_| "a failed pass")
