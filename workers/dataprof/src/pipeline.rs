@@ -213,7 +213,7 @@ type Attempt = Result<(Fetched, Result<SourceProfile, ProfileError>), FetchError
 struct DownloadGrowth(GrowingFile);
 
 impl DownloadGrowth {
-    fn extent(progress: Progress) -> std::io::Result<Extent> {
+    fn extent_of(progress: Progress) -> std::io::Result<Extent> {
         match progress {
             Progress::Running { written } => Ok(Extent {
                 len: written,
@@ -233,11 +233,11 @@ impl DownloadGrowth {
 
 impl Growth for DownloadGrowth {
     fn extent(&self) -> std::io::Result<Extent> {
-        DownloadGrowth::extent(self.0.progress())
+        DownloadGrowth::extent_of(self.0.progress())
     }
 
     fn wait_beyond(&self, offset: u64) -> std::io::Result<Extent> {
-        DownloadGrowth::extent(self.0.wait_beyond(offset))
+        DownloadGrowth::extent_of(self.0.wait_beyond(offset))
     }
 }
 
