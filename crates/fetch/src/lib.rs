@@ -64,7 +64,10 @@ impl Fetched {
 type Body<'a> = Pin<Box<dyn Future<Output = Result<Completed, FetchError>> + Send + 'a>>;
 
 /// A download under way: its file can be read (through [`GrowingFile`])
-/// while [`Download::finish`] streams the rest of the body into it.
+/// while [`Download::finish`] streams the rest of the body into it. The
+/// body moves only while that future is polled: a reader blocked on the
+/// file must run elsewhere (a blocking thread), and dropping the download
+/// ends the file with an error rather than leaving readers waiting.
 pub struct Download<'a> {
     file: LocalCopy,
     growing: GrowingFile,
