@@ -15,9 +15,10 @@ use url::Url;
 use crate::config::{FetchConfig, format_bytes};
 use crate::digest::to_hex;
 use crate::error::{FetchError, FetchErrorKind, find_in_chain, root_cause};
+use crate::growing::{Completed, GrowingWriter};
 use crate::policy::{NetworkPolicy, PolicyRefusal};
 use crate::resolver::PolicyResolver;
-use crate::{Fetched, LocalCopy};
+use crate::{Download, Fetched, LocalCopy};
 
 /// Raised from the redirect policy when a chain is longer than allowed.
 #[derive(Debug, thiserror::Error)]
@@ -34,12 +35,27 @@ pub(crate) struct HttpFetcher {
     cfg: FetchConfig,
 }
 
+/// Where a download's bytes are published to readers: after at least this
+/// many new bytes, or this long after the last publication, whichever comes
+/// first (each publication flushes the file: once per chunk would cost a
+/// blocking-pool round trip per chunk).
+const PUBLISH_BYTES: u64 = 256 << 10;
+const PUBLISH_INTERVAL: Duration = Duration::from_millis(20);
+
 /// What is known of a download so far, for the log event even when it is
 /// cut off by the total timeout.
 #[derive(Debug, Default)]
-struct Progress {
+struct Tally {
     status: Option<u16>,
     bytes: u64,
+}
+
+/// A response whose head passed the checks, and what it says.
+struct Opened {
+    response: Response,
+    declared: Option<u64>,
+    source: String,
+    content_type: Option<String>,
 }
 
 impl HttpFetcher {
@@ -70,43 +86,87 @@ impl HttpFetcher {
 
     /// Downloads `url` to a temporary file; logs one event with the outcome.
     pub(crate) async fn download(&self, url: &Url) -> Result<Fetched, FetchError> {
-        let started = Instant::now();
-        let mut progress = Progress::default();
-        let total = self.cfg.total_timeout;
-        let result =
-            match tokio::time::timeout_at(started + total, self.transfer(url, &mut progress)).await
-            {
-                Ok(result) => result,
-                Err(_elapsed) => Err(FetchError::new(
-                    FetchErrorKind::Timeout,
-                    format!("download took longer than the {total:?} total timeout"),
-                )),
-            };
-        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        match &result {
-            Ok(fetched) => info!(
-                url = %url,
-                final_url = %fetched.source,
-                status = progress.status,
-                bytes = fetched.byte_size,
-                elapsed_ms,
-                outcome = "ok",
-                "download finished"
-            ),
-            Err(err) => warn!(
-                url = %url,
-                status = progress.status,
-                bytes = progress.bytes,
-                elapsed_ms,
-                outcome = if err.transient { "transient_error" } else { "permanent_error" },
-                error = %err.message,
-                "download failed"
-            ),
-        }
-        result
+        let download = self.start(url).await?;
+        let (file, outcome) = download.finish().await;
+        outcome.map(|done| Fetched::new(file, done))
     }
 
-    async fn transfer(&self, url: &Url, progress: &mut Progress) -> Result<Fetched, FetchError> {
+    /// Sends the request and checks the response head (status, declared
+    /// length) within the total timeout, then hands back the temporary file
+    /// and the rest of the download to drive: the body, streamed to the file
+    /// and published to readers as it comes. Logs one event with the
+    /// outcome, when the head fails or when the body ends.
+    pub(crate) async fn start(&self, url: &Url) -> Result<Download<'_>, FetchError> {
+        let started = Instant::now();
+        let deadline = started + self.cfg.total_timeout;
+        let mut tally = Tally::default();
+        let opened = match tokio::time::timeout_at(deadline, self.open(url, &mut tally)).await {
+            Ok(result) => result,
+            Err(_elapsed) => Err(self.total_timed_out()),
+        };
+        let opened = opened.and_then(|opened| Ok((opened, self.create_temp_file()?)));
+        let (opened, temp) = match opened {
+            Ok(found) => found,
+            Err(err) => {
+                log_failure(url, &tally, started, &err);
+                return Err(err);
+            }
+        };
+        let (std_file, path) = temp.into_parts();
+        let (writer, growing) = GrowingWriter::new();
+        let url = url.clone();
+        let body = async move {
+            let Opened {
+                response,
+                declared,
+                source,
+                content_type,
+            } = opened;
+            let streamed = tokio::time::timeout_at(
+                deadline,
+                self.stream_body(response, std_file, &writer, &mut tally),
+            )
+            .await
+            .unwrap_or_else(|_elapsed| Err(self.total_timed_out()));
+            let outcome = streamed.and_then(|sha256| {
+                if let Some(expected) = declared.filter(|&expected| expected != tally.bytes) {
+                    return Err(FetchError::new(
+                        FetchErrorKind::Interrupted,
+                        format!("body ended after {} of {expected} bytes", tally.bytes),
+                    ));
+                }
+                Ok(Completed {
+                    source,
+                    byte_size: tally.bytes,
+                    sha256,
+                    content_type,
+                })
+            });
+            match &outcome {
+                Ok(done) => info!(
+                    url = %url,
+                    final_url = %done.source,
+                    status = tally.status,
+                    bytes = done.byte_size,
+                    elapsed_ms = elapsed_ms(started),
+                    outcome = "ok",
+                    "download finished"
+                ),
+                Err(err) => log_failure(&url, &tally, started, err),
+            }
+            writer.end(outcome.clone());
+            outcome
+        };
+        Ok(Download::new(
+            LocalCopy::Temp(path),
+            growing,
+            Box::pin(body),
+        ))
+    }
+
+    /// Sends the request; a response with a success status and an
+    /// acceptable declared length.
+    async fn open(&self, url: &Url, tally: &mut Tally) -> Result<Opened, FetchError> {
         // Literal-IP hosts never reach the resolver: check them here.
         self.policy.check_url(url).map_err(policy_error)?;
         let response = self
@@ -115,7 +175,7 @@ impl HttpFetcher {
             .send()
             .await
             .map_err(|e| self.classify(&e))?;
-        progress.status = Some(response.status().as_u16());
+        tally.status = Some(response.status().as_u16());
         check_status(&response)?;
         let declared = response.content_length();
         if let Some(length) = declared.filter(|&length| length > self.cfg.max_bytes) {
@@ -130,34 +190,30 @@ impl HttpFetcher {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let (file, sha256) = self.stream_body(response, progress).await?;
-        if let Some(expected) = declared.filter(|&expected| expected != progress.bytes) {
-            return Err(FetchError::new(
-                FetchErrorKind::Interrupted,
-                format!("body ended after {} of {expected} bytes", progress.bytes),
-            ));
-        }
-        Ok(Fetched {
-            file: LocalCopy::Temp(file),
+        Ok(Opened {
+            response,
+            declared,
             source,
-            byte_size: progress.bytes,
-            sha256,
             content_type,
         })
     }
 
-    /// Copies the body to a temporary file chunk by chunk, hashing as it
-    /// goes, cutting off at `max_bytes` and when a chunk takes longer than
-    /// the read timeout.
+    /// Copies the body to the file chunk by chunk, hashing as it goes,
+    /// cutting off at `max_bytes` and when a chunk takes longer than the
+    /// read timeout; publishes the flushed length to readers now and then.
+    /// Returns the SHA-256 of the body.
     async fn stream_body(
         &self,
         mut response: Response,
-        progress: &mut Progress,
-    ) -> Result<(tempfile::TempPath, String), FetchError> {
-        let (std_file, path) = self.create_temp_file()?.into_parts();
+        std_file: std::fs::File,
+        writer: &GrowingWriter,
+        tally: &mut Tally,
+    ) -> Result<String, FetchError> {
         let mut file = tokio::fs::File::from_std(std_file);
         let mut hasher = Sha256::new();
         let read_timeout = self.cfg.read_timeout;
+        let mut published = 0u64;
+        let mut published_at = Instant::now();
         loop {
             let chunk = match tokio::time::timeout(read_timeout, response.chunk()).await {
                 Err(_elapsed) => return Err(read_timed_out(read_timeout)),
@@ -165,15 +221,34 @@ impl HttpFetcher {
                 Ok(Ok(None)) => break,
                 Ok(Ok(Some(chunk))) => chunk,
             };
-            progress.bytes += chunk.len() as u64;
-            if progress.bytes > self.cfg.max_bytes {
+            tally.bytes += chunk.len() as u64;
+            if tally.bytes > self.cfg.max_bytes {
                 return Err(too_large(self.cfg.max_bytes, ""));
             }
             hasher.update(&chunk);
             file.write_all(&chunk).await.map_err(temp_file_error)?;
+            if tally.bytes - published >= PUBLISH_BYTES
+                || published_at.elapsed() >= PUBLISH_INTERVAL
+            {
+                file.flush().await.map_err(temp_file_error)?;
+                published = tally.bytes;
+                published_at = Instant::now();
+                writer.grew(published);
+            }
         }
         file.flush().await.map_err(temp_file_error)?;
-        Ok((path, to_hex(hasher)))
+        writer.grew(tally.bytes);
+        Ok(to_hex(hasher))
+    }
+
+    fn total_timed_out(&self) -> FetchError {
+        FetchError::new(
+            FetchErrorKind::Timeout,
+            format!(
+                "download took longer than the {:?} total timeout",
+                self.cfg.total_timeout
+            ),
+        )
     }
 
     fn create_temp_file(&self) -> Result<tempfile::NamedTempFile, FetchError> {
@@ -240,6 +315,23 @@ impl HttpFetcher {
             format!("request to {target} failed: {cause}"),
         )
     }
+}
+
+/// The one event of a failed download.
+fn log_failure(url: &Url, tally: &Tally, started: Instant, err: &FetchError) {
+    warn!(
+        url = %url,
+        status = tally.status,
+        bytes = tally.bytes,
+        elapsed_ms = elapsed_ms(started),
+        outcome = if err.transient { "transient_error" } else { "permanent_error" },
+        error = %err.message,
+        "download failed"
+    );
+}
+
+fn elapsed_ms(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Follows at most `max` redirects, each to a URL the policy accepts

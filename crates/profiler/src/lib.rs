@@ -7,9 +7,11 @@
 //! in bounded memory, to infer every field's type and statistics.
 //!
 //! It does no networking and needs no async runtime: the fetch crate puts
-//! the bytes in a file, this crate reads it.
+//! the bytes in a file, this crate reads it, if need be while it is still
+//! being written ([`source`], [`ProfileOptions::growing`]).
 //!
 //! Layout:
+//! - [`source`]: opening the file, whole or still downloading.
 //! - [`sniff`]: what the first bytes say the content is.
 //! - [`encoding`]: which text encoding a file is in.
 //! - [`formats`]: one reader per format and container.
@@ -23,8 +25,8 @@ pub mod geometry;
 pub mod infer;
 pub mod options;
 pub mod sniff;
+pub mod source;
 
-use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
@@ -62,21 +64,34 @@ pub fn profile_nested(
             ),
         ));
     }
-    let head = read_head(path, SNIFF_LEN)?;
+    let head = read_head(path, SNIFF_LEN, opts)?;
     let sniffed = sniff::sniff(&head);
     tracing::debug!(path = %path.display(), ?sniffed, depth, "sniffed");
     match sniffed {
-        Sniffed::Zip => formats::archive::profile_zip(path, opts, depth),
-        Sniffed::Gzip => formats::archive::profile_gzip(path, opts, depth),
+        Sniffed::Zip => formats::archive::profile_zip(path, &whole(path, opts)?, depth),
+        Sniffed::Gzip => formats::archive::profile_gzip(path, &whole(path, opts)?, depth),
         Sniffed::Json => formats::json::profile(path, opts),
         Sniffed::Text => formats::csv::profile(path, opts),
         Sniffed::NotData { detected, reason } => Err(ProfileError::unsupported(detected, reason)),
     }
 }
 
-/// Reads up to `len` bytes from the start of the file.
-pub fn read_head(path: &Path, len: usize) -> Result<Vec<u8>, ProfileError> {
-    let file = File::open(path).map_err(|e| ProfileError::io("read", e))?;
+/// Waits until `path` is whole (archives are read from their end: the zip
+/// central directory; the gzip reader extracts the stream as a whole), then
+/// the options without the growing file, for the members, which are
+/// complete files.
+fn whole(path: &Path, opts: &ProfileOptions) -> Result<ProfileOptions, ProfileError> {
+    source::wait_complete(path, opts).map_err(|e| ProfileError::io("read", e))?;
+    Ok(ProfileOptions {
+        growing: None,
+        ..opts.clone()
+    })
+}
+
+/// Reads up to `len` bytes from the start of the file (fewer only when the
+/// file, or the download it comes from, ends sooner).
+pub fn read_head(path: &Path, len: usize, opts: &ProfileOptions) -> Result<Vec<u8>, ProfileError> {
+    let file = source::open(path, opts).map_err(|e| ProfileError::io("read", e))?;
     let mut head = Vec::with_capacity(len.min(1 << 20));
     file.take(len as u64)
         .read_to_end(&mut head)

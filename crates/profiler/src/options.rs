@@ -1,6 +1,7 @@
 //! What the profiler is asked to do, and the limits it must keep to.
 
 use crate::infer::InferOptions;
+use crate::source::Growing;
 
 /// Settings for one profiling run.
 #[derive(Debug, Clone)]
@@ -9,6 +10,9 @@ pub struct ProfileOptions {
     pub sample_size: usize,
     pub infer: InferOptions,
     pub limits: Limits,
+    /// The source file while it is still downloading: reads of that file
+    /// wait for its bytes ([`crate::source`]). None for a complete file.
+    pub growing: Option<Growing>,
 }
 
 impl Default for ProfileOptions {
@@ -17,6 +21,7 @@ impl Default for ProfileOptions {
             sample_size: 5,
             infer: InferOptions::default(),
             limits: Limits::default(),
+            growing: None,
         }
     }
 }

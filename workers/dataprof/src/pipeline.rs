@@ -1,18 +1,23 @@
 //! One job in, one `data_profile` out.
 //!
 //! Each distribution is fetched (async) and profiled (on a blocking thread,
-//! since the profiler is synchronous and CPU-bound); the outcomes are then
-//! assembled into the entry's profile. A fault in one distribution never
-//! stops the others.
+//! since the profiler is synchronous and CPU-bound) at the same time: the
+//! profiler reads the downloaded file as the body streams into it, so a
+//! job takes about the longer of the two rather than their sum. The
+//! outcomes are then assembled into the entry's profile. A fault in one
+//! distribution never stops the others.
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-use dataprof_fetch::{FetchConfig, FetchError, Fetched, Fetcher};
-use dataprof_model::{DataProfile, Distribution, DistributionProfile, DistributionStatus, Job};
+use dataprof_fetch::{FetchConfig, FetchError, Fetched, Fetcher, GrowingFile, Progress};
+use dataprof_model::{
+    DataProfile, Distribution, DistributionProfile, DistributionStatus, Job, SourceProfile,
+};
+use dataprof_profiler::source::{Extent, Growing, Growth};
 use dataprof_profiler::{ProfileError, ProfileOptions};
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 /// Everything a job run needs to know.
 #[derive(Debug, Clone, Default)]
@@ -66,44 +71,48 @@ impl Pipeline {
 
     /// Profiles one distribution; the second value is a transient fault
     /// description when the fetch failed in a retryable way.
+    ///
+    /// `download_url` is tried first, then `access_url`; when both fail,
+    /// the error names each (see [`combine_failures`]). Each source is
+    /// profiled while it downloads; a fetch
+    /// error (in the response head or in the body) overrides whatever the
+    /// profiler made of the truncated file.
     async fn run_distribution(
         &self,
         distribution: &Distribution,
     ) -> (DistributionProfile, Option<String>) {
         let started = Instant::now();
         let mut profile = empty_profile(distribution);
-        let fetch_result = self.fetch_any(distribution).await;
-        record_step("fetch", started);
-        let fetched = match fetch_result {
-            Ok(fetched) => fetched,
-            Err(err) => {
-                warn!(distribution_id = ?distribution.id, error = %err, "fetch failed");
-                profile.status = DistributionStatus::Failed;
-                profile.error = Some(format!("fetch: {}", err.message));
-                profile.elapsed_ms = elapsed_ms(started);
-                let transient = err.transient.then(|| err.message.clone());
-                return (profile, transient);
+        let mut failures: Vec<(&str, FetchError)> = Vec::new();
+        let mut outcome = None;
+        let mut fetch_ended = None;
+        for url in distribution.candidate_urls() {
+            let (ended, attempt) = self.fetch_and_profile(url).await;
+            fetch_ended = Some(ended);
+            match attempt {
+                Ok(done) => {
+                    outcome = Some(done);
+                    break;
+                }
+                Err(err) => {
+                    warn!(url, error = %err, "source not fetched");
+                    failures.push((url, err));
+                }
             }
+        }
+        record_span("fetch", started, fetch_ended.unwrap_or_else(Instant::now));
+        let Some((fetched, outcome)) = outcome else {
+            let last_err = combine_failures(failures);
+            warn!(distribution_id = ?distribution.id, error = %last_err, "fetch failed");
+            profile.status = DistributionStatus::Failed;
+            profile.error = Some(format!("fetch: {}", last_err.message));
+            profile.elapsed_ms = elapsed_ms(started);
+            let transient = last_err.transient.then(|| last_err.message.clone());
+            return (profile, transient);
         };
-        profile.url = Some(fetched.source.clone());
+        profile.url = Some(fetched.source);
         profile.byte_size = Some(fetched.byte_size);
-        profile.sha256 = Some(fetched.sha256.clone());
-
-        let opts = self.profile.clone();
-        let profiling_started = Instant::now();
-        let outcome = tokio::task::spawn_blocking(move || {
-            let result = dataprof_profiler::profile_path(fetched.file.path(), &opts);
-            drop(fetched);
-            result
-        })
-        .await
-        .unwrap_or_else(|join_err| {
-            Err(ProfileError::malformed(
-                "profile",
-                format!("profiler crashed: {join_err}"),
-            ))
-        });
-        record_step("profile", profiling_started);
+        profile.sha256 = Some(fetched.sha256);
         match outcome {
             Ok(source) => {
                 profile.status = DistributionStatus::Profiled;
@@ -142,23 +151,95 @@ impl Pipeline {
         (profile, None)
     }
 
-    /// Tries `download_url`, then `access_url`. When both fail, the error
-    /// names each URL with its cause, and is transient if either cause is
-    /// (the job is worth retrying while one source may come back).
-    async fn fetch_any(&self, distribution: &Distribution) -> Result<Fetched, FetchError> {
-        let fetcher = self.fetcher()?;
-        let urls = distribution.candidate_urls();
-        let mut failures: Vec<(&str, FetchError)> = Vec::with_capacity(urls.len());
-        for url in urls {
-            match fetcher.fetch(url, self.base_dir.as_deref()).await {
-                Ok(fetched) => return Ok(fetched),
-                Err(err) => {
-                    warn!(url, error = %err, "source not fetched");
-                    failures.push((url, err));
-                }
-            }
+    /// Downloads `url` and profiles it at the same time: the profiler (on a
+    /// blocking thread) reads the file as the body streams into it. Returns
+    /// when the download ended, and the download's facts with the
+    /// profiler's outcome once both are done, or the fetch error, which
+    /// then wins over the profiler's.
+    async fn fetch_and_profile(&self, url: &str) -> (Instant, Attempt) {
+        let fetcher = match self.fetcher() {
+            Ok(fetcher) => fetcher,
+            Err(err) => return (Instant::now(), Err(err)),
+        };
+        let download = match fetcher.start(url, self.base_dir.as_deref()).await {
+            Ok(download) => download,
+            Err(err) => return (Instant::now(), Err(err)),
+        };
+        let path = download.path().to_path_buf();
+        let mut opts = self.profile.clone();
+        // A local file is whole from the start: it is read as it always was.
+        if !download.growing().progress().has_ended() {
+            let growth = Arc::new(DownloadGrowth(download.growing().clone()));
+            opts.growing = Some(Growing::new(path.clone(), growth));
         }
-        Err(combine_failures(failures))
+        let profiling = async {
+            let profiling_started = Instant::now();
+            let outcome =
+                tokio::task::spawn_blocking(move || dataprof_profiler::profile_path(&path, &opts))
+                    .await
+                    .unwrap_or_else(|join_err| {
+                        Err(ProfileError::malformed(
+                            "profile",
+                            format!("profiler crashed: {join_err}"),
+                        ))
+                    });
+            record_step("profile", profiling_started);
+            outcome
+        };
+        let downloading = async {
+            let (file, downloaded) = download.finish().await;
+            (file, downloaded, Instant::now())
+        };
+        // The file is deleted (when `file` drops) only once the profiler is
+        // done with it.
+        let ((file, downloaded, ended), outcome) = tokio::join!(downloading, profiling);
+        let attempt = match downloaded {
+            Ok(done) => Ok((Fetched::new(file, done), outcome)),
+            Err(err) => {
+                if let Err(profile_err) = &outcome {
+                    debug!(url, error = %profile_err, "the profile of an incomplete download is dropped");
+                }
+                Err(err)
+            }
+        };
+        (ended, attempt)
+    }
+}
+
+/// A fetched source and the profiler's outcome, or why it was not fetched.
+type Attempt = Result<(Fetched, Result<SourceProfile, ProfileError>), FetchError>;
+
+/// A download's progress as the profiler reads it: a failed download is an
+/// I/O error that says so.
+#[derive(Debug)]
+struct DownloadGrowth(GrowingFile);
+
+impl DownloadGrowth {
+    fn extent_of(progress: Progress) -> std::io::Result<Extent> {
+        match progress {
+            Progress::Running { written } => Ok(Extent {
+                len: written,
+                complete: false,
+            }),
+            Progress::Complete(done) => Ok(Extent {
+                len: done.byte_size,
+                complete: true,
+            }),
+            Progress::Failed(err) => Err(std::io::Error::other(format!(
+                "the download failed: {}",
+                err.message
+            ))),
+        }
+    }
+}
+
+impl Growth for DownloadGrowth {
+    fn extent(&self) -> std::io::Result<Extent> {
+        DownloadGrowth::extent_of(self.0.progress())
+    }
+
+    fn wait_beyond(&self, offset: u64) -> std::io::Result<Extent> {
+        DownloadGrowth::extent_of(self.0.wait_beyond(offset))
     }
 }
 
@@ -196,8 +277,13 @@ impl Pipeline {
 
 /// Time of one step, for `/metrics` (a no-op without a recorder).
 fn record_step(step: &'static str, started: Instant) {
+    record_span(step, started, Instant::now());
+}
+
+/// [`record_step`] for a step that ended at `ended`.
+fn record_span(step: &'static str, started: Instant, ended: Instant) {
     metrics::histogram!(crate::metrics::STEP_DURATION, "step" => step)
-        .record(started.elapsed().as_secs_f64());
+        .record(ended.saturating_duration_since(started).as_secs_f64());
 }
 
 fn empty_profile(distribution: &Distribution) -> DistributionProfile {

@@ -25,13 +25,13 @@ pub mod shape;
 pub mod split;
 pub mod tap;
 
-use std::fs::File;
 use std::path::Path;
 
 use dataprof_model::{Dialect, SourceProfile};
 use encoding_rs::UTF_8;
 
 use crate::encoding::{self, DetectedEncoding};
+use crate::source::{self, SourceFile};
 use crate::{ProfileError, ProfileOptions};
 
 use dialect::DialectChoice;
@@ -49,7 +49,7 @@ pub fn profile_with(
     opts: &ProfileOptions,
     parallelism: Parallelism,
 ) -> Result<SourceProfile, ProfileError> {
-    if let Some(assumed) = utf8_head(path)? {
+    if let Some(assumed) = utf8_head(path, opts)? {
         match profile_as(path, opts, &assumed, true, parallelism) {
             Ok(profile) => return Ok(profile),
             Err(PassError::NotUtf8) => {
@@ -57,13 +57,13 @@ pub fn profile_with(
             }
             Err(PassError::Failed(err)) => {
                 // Reported only if it is not an artefact of the assumption.
-                if detect(path)?.is_clean_utf8() {
+                if detect(path, opts)?.is_clean_utf8() {
                     return Err(err);
                 }
             }
         }
     }
-    let detected = detect(path)?;
+    let detected = detect(path, opts)?;
     profile_as(path, opts, &detected, false, parallelism).map_err(|err| match err {
         PassError::Failed(err) => err,
         // Only a pass that assumed UTF-8 checks it.
@@ -71,8 +71,9 @@ pub fn profile_with(
     })
 }
 
-fn detect(path: &Path) -> Result<DetectedEncoding, ProfileError> {
-    let detected = encoding::detect_reader(open(path)?).map_err(|e| ProfileError::io("read", e))?;
+fn detect(path: &Path, opts: &ProfileOptions) -> Result<DetectedEncoding, ProfileError> {
+    let detected =
+        encoding::detect_reader(open(path, opts)?).map_err(|e| ProfileError::io("read", e))?;
     tracing::debug!(
         path = %path.display(),
         encoding = %detected.label,
@@ -85,9 +86,9 @@ fn detect(path: &Path) -> Result<DetectedEncoding, ProfileError> {
 /// Clean UTF-8 as far as the sample reaches (and not UTF-16 that looks
 /// like it): the encoding the file is then read in, on trust, with its
 /// label still to be settled (`ascii` or `utf-8`) by the pass.
-fn utf8_head(path: &Path) -> Result<Option<DetectedEncoding>, ProfileError> {
+fn utf8_head(path: &Path, opts: &ProfileOptions) -> Result<Option<DetectedEncoding>, ProfileError> {
     const BOM: &[u8] = b"\xEF\xBB\xBF";
-    let head = crate::read_head(path, BOM.len() + sample::SAMPLE_BYTES + 4)?;
+    let head = crate::read_head(path, BOM.len() + sample::SAMPLE_BYTES + 4, opts)?;
     let bom_len = if head.starts_with(BOM) { BOM.len() } else { 0 };
     let sample_end = (bom_len + sample::SAMPLE_BYTES).min(head.len());
     let clean = match std::str::from_utf8(&head) {
@@ -117,7 +118,7 @@ fn profile_as(
     parallelism: Parallelism,
 ) -> Result<SourceProfile, PassError> {
     let failed = PassError::Failed;
-    let sample = sample::read_sample(decoded(path, detected).map_err(failed)?)
+    let sample = sample::read_sample(decoded(path, detected, opts).map_err(failed)?)
         .map_err(|e| failed(ProfileError::io("read", e)))?;
     let choice = match dialect::detect(&sample) {
         Some(choice) if !sample.is_blank() => choice,
@@ -170,15 +171,16 @@ fn profile_as(
     Ok(assemble(&detected, &choice, layout, result))
 }
 
-fn open(path: &Path) -> Result<File, ProfileError> {
-    File::open(path).map_err(|e| ProfileError::io("read", e))
+fn open(path: &Path, opts: &ProfileOptions) -> Result<SourceFile, ProfileError> {
+    source::open(path, opts).map_err(|e| ProfileError::io("read", e))
 }
 
 fn decoded(
     path: &Path,
     detected: &DetectedEncoding,
-) -> Result<encoding::DecodedText<File>, ProfileError> {
-    encoding::decode(open(path)?, detected).map_err(|e| ProfileError::io("read", e))
+    opts: &ProfileOptions,
+) -> Result<encoding::DecodedText<SourceFile>, ProfileError> {
+    encoding::decode(open(path, opts)?, detected).map_err(|e| ProfileError::io("read", e))
 }
 
 /// Where the records are and what their fields are called.

@@ -37,7 +37,7 @@ const MANY_PARTS: Parallelism = Parallelism {
 /// The reference: whole-file encoding detection, then one thread.
 fn plain(path: &Path) -> Result<SourceProfile, ProfileError> {
     let opts = ProfileOptions::default();
-    let detected = detect(path)?;
+    let detected = detect(path, &opts)?;
     profile_as(path, &opts, &detected, false, ONE_THREAD).map_err(|err| match err {
         PassError::Failed(err) => err,
         PassError::NotUtf8 => panic!("an unchecked pass reported non-UTF-8"),
@@ -146,7 +146,7 @@ fn the_parts_really_are_read_apart() {
     let len = text.len() as u64;
     let cuts = split::cut_points(&mut handle, len, 4, plan.syntax, names.len()).expect("cuts");
     assert_eq!(cuts.len(), 3);
-    let detected = detect(file.path()).expect("encoding");
+    let detected = detect(file.path(), &opts).expect("encoding");
     let run = super::parallel::read_parts(file.path(), &detected, &plan, &cuts, len, true, 2)
         .expect("the cuts fall between records")
         .map_err(|_| "a failed pass")
@@ -246,5 +246,107 @@ fn a_long_record_in_a_later_part_is_reported_at_its_offset() {
     for parallelism in [ONE_THREAD, FOUR_PARTS, MANY_PARTS] {
         let err = profile_with(file.path(), &opts, parallelism).expect_err("limit");
         assert_eq!(err.to_string(), want);
+    }
+}
+
+/// A download whose first `first` bytes are in the file at once, and all
+/// the rest as soon as a reader waits past them.
+#[derive(Debug)]
+struct Burst {
+    bytes: Vec<u8>,
+    state: std::sync::Mutex<(std::fs::File, usize)>,
+}
+
+impl Burst {
+    fn extent_of(&self, written: usize) -> crate::source::Extent {
+        crate::source::Extent {
+            len: written as u64,
+            complete: written == self.bytes.len(),
+        }
+    }
+}
+
+impl crate::source::Growth for Burst {
+    fn extent(&self) -> std::io::Result<crate::source::Extent> {
+        let state = self
+            .state
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?;
+        Ok(self.extent_of(state.1))
+    }
+
+    fn wait_beyond(&self, offset: u64) -> std::io::Result<crate::source::Extent> {
+        let mut state = self
+            .state
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?;
+        if state.1 as u64 <= offset {
+            let start = state.1;
+            state.0.write_all(&self.bytes[start..])?;
+            state.0.flush()?;
+            state.1 = self.bytes.len();
+        }
+        Ok(self.extent_of(state.1))
+    }
+}
+
+/// Options whose growing file is `text`, `first` bytes of it written.
+fn bursting(text: &[u8], first: usize) -> (tempfile::NamedTempFile, ProfileOptions) {
+    let file = temp_file(&text[..first]);
+    let mut writer = file.reopen().expect("writer");
+    std::io::Seek::seek(&mut writer, std::io::SeekFrom::End(0)).expect("seek");
+    let growth = std::sync::Arc::new(Burst {
+        bytes: text.to_vec(),
+        state: std::sync::Mutex::new((writer, first)),
+    });
+    let opts = ProfileOptions {
+        growing: Some(crate::source::Growing::new(file.path(), growth)),
+        ..ProfileOptions::default()
+    };
+    (file, opts)
+}
+
+#[test]
+fn a_download_that_ends_early_is_read_again_in_parts() {
+    use super::dialect::Syntax;
+    use super::reader::ReadPlan;
+
+    let (text, records) = french_table(1_500_000);
+    let names: Vec<String> = ["id", "libelle", "montant", "date"]
+        .map(str::to_owned)
+        .to_vec();
+    let whole = temp_file(text.as_bytes());
+    let detected = detect(whole.path(), &ProfileOptions::default()).expect("encoding");
+    for (first, restarted) in [(200_000, true), (1_400_000, false)] {
+        let (file, opts) = bursting(text.as_bytes(), first);
+        let plan = ReadPlan {
+            syntax: Syntax::delimited(b';'),
+            skip_records: 2,
+            names: &names,
+            opts: &opts,
+        };
+        let source = crate::source::open(file.path(), &opts).expect("open");
+        let pass =
+            super::parallel::read_while_downloading(source, &detected, &plan, true, FOUR_PARTS);
+        assert_eq!(
+            pass.is_none(),
+            restarted,
+            "download ended after {first} bytes"
+        );
+        if let Some(pass) = pass {
+            let run = pass.map_err(|_| "a failed pass").expect("a run");
+            assert_eq!(run.record_count, records);
+        }
+        // Restarted or not, the pass over the file is exact.
+        let (file, opts) = bursting(text.as_bytes(), first);
+        let plan = ReadPlan {
+            opts: &opts,
+            ..plan
+        };
+        let run = super::parallel::read_file(file.path(), &detected, &plan, true, FOUR_PARTS)
+            .map_err(|_| "a failed pass")
+            .expect("a run");
+        assert_eq!(run.record_count, records);
+        assert!(run.non_ascii);
     }
 }

@@ -39,7 +39,7 @@ pub(crate) fn layout(
     decoding: Decoding,
     opts: &ProfileOptions,
 ) -> Result<Layout, Attempt> {
-    let mut reader = source::open(path, decoding)?.reader;
+    let mut reader = source::open(path, decoding, opts)?.reader;
     let Some(first) = skip_blank(&mut reader)? else {
         return Ok(Layout::Blank);
     };

@@ -218,7 +218,7 @@ fn survey(
     opts: &ProfileOptions,
     features: &mut FeatureCollector,
 ) -> Result<(SurveyReport, String), Attempt> {
-    let source = source::open(path, decoding)?;
+    let source = source::open(path, decoding, opts)?;
     let stats = source.stats.clone();
     let mut parked = None;
     let result = {
@@ -254,7 +254,7 @@ fn stream(
     member: &[String],
     sink: &mut dyn RecordSink,
 ) -> Result<String, Attempt> {
-    let source = source::open(path, decoding)?;
+    let source = source::open(path, decoding, opts)?;
     let stats = source.stats.clone();
     let mut parked = None;
     let result = {
@@ -289,7 +289,7 @@ fn stream(
 /// Reads a whole document as one value: only for a single GeoJSON Feature,
 /// which is one record however large.
 fn read_whole(path: &Path, decoding: Decoding, opts: &ProfileOptions) -> Result<Value, Attempt> {
-    let source = source::open(path, decoding)?;
+    let source = source::open(path, decoding, opts)?;
     let stats = source.stats.clone();
     let mut de = serde_json::Deserializer::from_reader(source.reader);
     let result = Value::deserialize(&mut de).and_then(|v| de.end().map(|()| v));

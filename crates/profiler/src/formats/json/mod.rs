@@ -54,7 +54,7 @@ pub(crate) struct Profiled {
 /// Profiles a JSON, NDJSON or GeoJSON file; which one is decided from the
 /// bytes.
 pub fn profile(path: &Path, opts: &ProfileOptions) -> Result<SourceProfile, ProfileError> {
-    let head = crate::read_head(path, 4)?;
+    let head = crate::read_head(path, 4, opts)?;
     let decoding = Decoding::from_head(&head);
     let profiled = match profile_as(path, opts, decoding) {
         Err(Attempt::NotUtf8) => {
@@ -117,7 +117,7 @@ fn profile_as(path: &Path, opts: &ProfileOptions, decoding: Decoding) -> Result<
 /// A document that is one scalar is valid JSON but not a table; anything
 /// else starting like that is not JSON.
 fn scalar_document(path: &Path, decoding: Decoding, opts: &ProfileOptions, first: u8) -> Attempt {
-    let source = match source::open(path, decoding) {
+    let source = match source::open(path, decoding, opts) {
         Ok(s) => s,
         Err(e) => return e.into(),
     };

@@ -46,7 +46,7 @@ pub(crate) fn profile(
     decoding: Decoding,
     opts: &ProfileOptions,
 ) -> Result<Profiled, Attempt> {
-    let source = source::open(path, decoding)?;
+    let source = source::open(path, decoding, opts)?;
     let stats = source.stats.clone();
     let mut input = source.reader;
     let max_line = opts.limits.max_record_bytes;

@@ -10,7 +10,6 @@
 //! read again as Windows-1252.
 
 use std::cell::RefCell;
-use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::rc::Rc;
@@ -18,7 +17,7 @@ use std::rc::Rc;
 use encoding_rs::Encoding;
 use encoding_rs_io::DecodeReaderBytesBuilder;
 
-use crate::ProfileError;
+use crate::{ProfileError, ProfileOptions};
 
 /// How the raw bytes become the UTF-8 the JSON parser reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,8 +154,12 @@ pub(crate) struct TextSource {
 const BUFFER: usize = 64 * 1024;
 
 /// Opens `path` for reading as UTF-8 under `decoding`.
-pub(crate) fn open(path: &Path, decoding: Decoding) -> Result<TextSource, ProfileError> {
-    let mut file = File::open(path).map_err(|e| ProfileError::io("read", e))?;
+pub(crate) fn open(
+    path: &Path,
+    decoding: Decoding,
+    opts: &ProfileOptions,
+) -> Result<TextSource, ProfileError> {
+    let mut file = crate::source::open(path, opts).map_err(|e| ProfileError::io("read", e))?;
     if decoding == (Decoding::Utf8 { bom: true }) {
         file.seek(SeekFrom::Start(3))
             .map_err(|e| ProfileError::io("read", e))?;
