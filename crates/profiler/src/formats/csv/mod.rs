@@ -147,10 +147,13 @@ fn profile_as(
     );
     let limit = opts.limits.max_fields;
     if layout.names.len() > limit {
+        // A header longer than the sample was cut: its count is a floor.
+        let cut = !sample.complete && memchr::memchr(b'\n', &sample.text).is_none();
         return Err(failed(ProfileError::limit(
             "csv",
             format!(
-                "the table has {} fields, more than the {limit} allowed",
+                "the table has {}{} fields, more than the {limit} allowed",
+                if cut { "at least " } else { "" },
                 layout.names.len()
             ),
         )));
