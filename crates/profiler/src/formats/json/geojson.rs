@@ -27,7 +27,9 @@ pub(crate) struct FeatureCollector {
     table: RecordTable,
     geometry: GeometryStats,
     invalid: u64,
-    first_invalid: Option<String>,
+    /// The number (1-based) of the first feature with an invalid geometry,
+    /// and why.
+    first_invalid: Option<(u64, String)>,
     /// Features whose `properties` is neither an object nor null.
     odd_properties: u64,
     /// Elements of `features` that are not objects.
@@ -46,6 +48,12 @@ impl FeatureCollector {
         }
     }
 
+    /// Features read so far.
+    #[cfg(test)]
+    pub fn record_count(&self) -> u64 {
+        self.table.record_count()
+    }
+
     fn add_geometry(&mut self, geometry: Value, feature: u64) {
         let checked = serde_json::from_value::<geojson::Geometry>(geometry)
             .map_err(|e| e.to_string())
@@ -58,10 +66,23 @@ impl FeatureCollector {
             Ok((kind, bbox)) => self.geometry.add(kind, &bbox),
             Err(reason) => {
                 self.invalid += 1;
-                self.first_invalid
-                    .get_or_insert_with(|| format!("feature {feature}: {reason}"));
+                self.first_invalid.get_or_insert((feature, reason));
             }
         }
+    }
+
+    /// Folds in the collector of the features that follow this one's.
+    pub fn merge(&mut self, next: FeatureCollector) -> Result<(), ProfileError> {
+        let before = self.table.record_count();
+        self.table.merge(next.table)?;
+        self.geometry.merge(&next.geometry);
+        self.invalid += next.invalid;
+        if self.first_invalid.is_none() {
+            self.first_invalid = next.first_invalid.map(|(n, reason)| (before + n, reason));
+        }
+        self.odd_properties += next.odd_properties;
+        self.not_features += next.not_features;
+        Ok(())
     }
 
     /// The table, the geometry profile and the warnings. `crs_member` is
@@ -72,7 +93,11 @@ impl FeatureCollector {
             warnings.push(format!(
                 "{} features have an invalid geometry, left out of the geometry facts (first: {})",
                 self.invalid,
-                self.first_invalid.as_deref().unwrap_or("?")
+                self.first_invalid
+                    .as_ref()
+                    .map_or("?".to_owned(), |(n, reason)| format!(
+                        "feature {n}: {reason}"
+                    ))
             ));
         }
         if self.odd_properties > 0 {

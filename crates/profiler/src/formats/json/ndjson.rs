@@ -8,6 +8,7 @@
 //! RFC 8142, whose lines may start with 0x1E), the lines are read as
 //! features.
 
+use std::io::BufRead;
 use std::path::Path;
 
 use serde_json::Value;
@@ -15,12 +16,14 @@ use serde_json::Value;
 use super::Profiled;
 use super::failure::{Attempt, describe, strip_position};
 use super::geojson::FeatureCollector;
+use super::lines_split;
 use super::records::{NonObjects, RecordsCollector, kind_of};
-use super::source::{self, Decoding, LineRead};
+use super::source::{self, ByteStats, Decoding, LineRead};
 use super::walk::{PARSER_DEPTH_LIMIT, RecordSink, depth};
+use crate::formats::csv::parallel::Parallelism;
 use crate::{ProfileError, ProfileOptions};
 
-enum Reader {
+pub(crate) enum Reader {
     Records(RecordsCollector),
     Features(FeatureCollector),
 }
@@ -32,30 +35,104 @@ impl Reader {
             Reader::Features(f) => f,
         }
     }
+
+    /// A fresh reader of the same kind.
+    pub(crate) fn same_kind(&self, opts: &ProfileOptions) -> Reader {
+        match self {
+            Reader::Records(_) => Reader::Records(RecordsCollector::new(opts, NonObjects::Skip)),
+            Reader::Features(_) => Reader::Features(FeatureCollector::new(opts)),
+        }
+    }
+
+    /// Folds in the reader of the lines that follow this one's.
+    fn merge(&mut self, next: Reader) -> Result<(), ProfileError> {
+        match (self, next) {
+            (Reader::Records(a), Reader::Records(b)) => a.merge(b),
+            (Reader::Features(a), Reader::Features(b)) => a.merge(b),
+            _ => Err(ProfileError::malformed(
+                "json",
+                "NDJSON parts were read as different kinds",
+            )),
+        }
+    }
 }
 
 /// Lines that could not be read, for the warning.
 #[derive(Default)]
 struct BadLines {
     count: u64,
-    first: Option<String>,
+    /// The first one's line number and cause.
+    first: Option<(u64, String)>,
+}
+
+/// What reading a run of lines found.
+pub(crate) struct LinesRun {
+    reader: Option<Reader>,
+    bad: BadLines,
+    /// Lines read, blank ones included.
+    lines: u64,
+}
+
+impl LinesRun {
+    /// Lines read, blank ones included.
+    #[cfg(test)]
+    pub(crate) fn lines(&self) -> u64 {
+        self.lines
+    }
+
+    /// Folds in the run of the lines that follow this one's.
+    pub(crate) fn merge(&mut self, next: LinesRun) -> Result<(), ProfileError> {
+        if self.bad.first.is_none() {
+            self.bad.first = next.bad.first.map(|(n, cause)| (self.lines + n, cause));
+        }
+        self.bad.count += next.bad.count;
+        self.lines += next.lines;
+        match (&mut self.reader, next.reader) {
+            (Some(mine), Some(theirs)) => mine.merge(theirs),
+            (None, theirs) => {
+                self.reader = theirs;
+                Ok(())
+            }
+            (Some(_), None) => Ok(()),
+        }
+    }
 }
 
 pub(crate) fn profile(
     path: &Path,
     decoding: Decoding,
     opts: &ProfileOptions,
+    parallelism: &Parallelism,
 ) -> Result<Profiled, Attempt> {
+    if let Some((run, stats)) = lines_split::read(path, decoding, opts, parallelism)? {
+        return finish(run, decoding, &stats);
+    }
     let source = source::open(path, decoding)?;
     let stats = source.stats.clone();
     let mut input = source.reader;
+    let run = read_lines(&mut input, decoding, opts, None)?;
+    let stats = stats.get();
+    if matches!(decoding, Decoding::Utf8 { .. }) && stats.invalid_utf8 {
+        return Err(Attempt::NotUtf8);
+    }
+    finish(run, decoding, &stats)
+}
+
+/// Reads lines until the end of `input`. Without a `reader`, the first
+/// valid value decides which one reads the lines (see [`first_reader`]).
+pub(crate) fn read_lines(
+    input: &mut impl BufRead,
+    decoding: Decoding,
+    opts: &ProfileOptions,
+    reader: Option<Reader>,
+) -> Result<LinesRun, Attempt> {
     let max_line = opts.limits.max_record_bytes;
     let mut line = Vec::new();
     let mut number = 0u64;
-    let mut reader: Option<Reader> = None;
+    let mut reader = reader;
     let mut bad = BadLines::default();
     loop {
-        let read = source::read_line(&mut input, &mut line, max_line)
+        let read = source::read_line(input, &mut line, max_line)
             .map_err(|e| ProfileError::io("read", e))?;
         match read {
             LineRead::Eof => break,
@@ -68,11 +145,9 @@ pub(crate) fn profile(
             }
             LineRead::Line => number += 1,
         }
-        let text = line.trim_ascii();
-        let text = text.strip_prefix(b"\x1e").unwrap_or(text).trim_ascii();
-        if text.is_empty() {
+        let Some(text) = line_value(&line) else {
             continue;
-        }
+        };
         if matches!(decoding, Decoding::Utf8 { .. }) && std::str::from_utf8(text).is_err() {
             return Err(Attempt::NotUtf8);
         }
@@ -84,11 +159,9 @@ pub(crate) fn profile(
             Err(e) => {
                 bad.count += 1;
                 bad.first.get_or_insert_with(|| {
-                    format!(
-                        "line {number}: {} (column {})",
-                        strip_position(&e.to_string()),
-                        e.column()
-                    )
+                    let cause =
+                        format!("{} (column {})", strip_position(&e.to_string()), e.column());
+                    (number, cause)
                 });
                 continue;
             }
@@ -111,24 +184,60 @@ pub(crate) fn profile(
         };
         current.sink().accept(value)?;
     }
-    let stats = stats.get();
-    if matches!(decoding, Decoding::Utf8 { .. }) && stats.invalid_utf8 {
-        return Err(Attempt::NotUtf8);
+    Ok(LinesRun {
+        reader,
+        bad,
+        lines: number,
+    })
+}
+
+/// The JSON text of a line: trimmed, without the record separator of a
+/// GeoJSON text sequence; `None` for a blank line.
+fn line_value(line: &[u8]) -> Option<&[u8]> {
+    let text = line.trim_ascii();
+    let text = text.strip_prefix(b"\x1e").unwrap_or(text).trim_ascii();
+    (!text.is_empty()).then_some(text)
+}
+
+/// The reader the first valid value among the first lines of `input`
+/// calls for; `None` when those lines hold none (or refuse to be read).
+pub(crate) fn reader_from_head(
+    input: &mut impl BufRead,
+    opts: &ProfileOptions,
+    max_lines: u64,
+) -> Option<Reader> {
+    let mut line = Vec::new();
+    for number in 1..=max_lines {
+        let read = source::read_line(input, &mut line, opts.limits.max_record_bytes).ok()?;
+        if read != LineRead::Line {
+            return None;
+        }
+        let Some(text) = line_value(&line) else {
+            continue;
+        };
+        if let Ok(value) = serde_json::from_slice::<Value>(text) {
+            return first_reader(&value, number, opts).ok();
+        }
     }
+    None
+}
+
+fn finish(run: LinesRun, decoding: Decoding, stats: &ByteStats) -> Result<Profiled, Attempt> {
+    let LinesRun { reader, bad, .. } = run;
     let Some(reader) = reader else {
         return Err(match bad.first {
-            Some(first) => ProfileError::malformed(
+            Some((number, cause)) => ProfileError::malformed(
                 "json",
-                format!("no line of this NDJSON file is valid JSON ({first})"),
+                format!("no line of this NDJSON file is valid JSON (line {number}: {cause})"),
             ),
             None => ProfileError::unsupported("empty", "the file holds only blank lines"),
         }
         .into());
     };
     let mut warnings = Vec::new();
-    if let Some(first) = &bad.first {
+    if let Some((number, cause)) = &bad.first {
         warnings.push(format!(
-            "{} NDJSON lines are not valid JSON and were skipped (first: {first})",
+            "{} NDJSON lines are not valid JSON and were skipped (first: line {number}: {cause})",
             bad.count
         ));
     }
@@ -142,7 +251,7 @@ pub(crate) fn profile(
     };
     Ok(Profiled {
         format,
-        encoding: decoding.label(&stats),
+        encoding: decoding.label(stats),
         table,
         geometry,
         warnings,

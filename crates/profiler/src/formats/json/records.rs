@@ -128,6 +128,59 @@ impl RecordTable {
         Ok(i)
     }
 
+    /// Folds in the table of the records that follow this table's: the
+    /// result is the table that would have seen both streams, this one
+    /// first (fields in order of first appearance, samples from the start).
+    pub fn merge(&mut self, next: RecordTable) -> Result<(), ProfileError> {
+        let before = self.records;
+        let mut remap = Vec::with_capacity(next.columns.len());
+        let mut seen = vec![false; self.columns.len()];
+        for column in next.columns {
+            let name = column.profiler.name();
+            match self.index.get(name) {
+                Some(&i) => {
+                    self.columns[i].profiler.merge(column.profiler);
+                    seen[i] = true;
+                    remap.push(i);
+                }
+                None => {
+                    if self.columns.len() >= self.max_fields {
+                        return Err(ProfileError::limit(
+                            "json",
+                            format!("more than {} fields (adds `{name}`)", self.max_fields),
+                        ));
+                    }
+                    let mut profiler = column.profiler;
+                    profiler.observe_missing(before);
+                    let i = self.columns.len();
+                    self.index.insert(profiler.name().to_owned(), i);
+                    self.columns.push(Column {
+                        profiler,
+                        last_record: 0,
+                    });
+                    remap.push(i);
+                }
+            }
+        }
+        for (column, seen) in self.columns.iter_mut().zip(seen) {
+            if !seen {
+                column.profiler.observe_missing(next.records);
+            }
+            column.last_record = 0;
+        }
+        let room = self.sample_size.saturating_sub(self.samples.len());
+        for sample in next.samples.into_iter().take(room) {
+            let cells = sample
+                .into_iter()
+                .filter_map(|(i, v)| remap.get(i).map(|&j| (j, v)))
+                .collect();
+            self.samples.push(cells);
+        }
+        self.records += next.records;
+        self.repeated_names += next.repeated_names;
+        Ok(())
+    }
+
     pub fn finish(self) -> TableOutcome {
         let names: Vec<String> = self
             .columns
@@ -202,6 +255,18 @@ impl RecordsCollector {
             ));
         }
         outcome
+    }
+}
+
+impl RecordsCollector {
+    /// Folds in the collector of the elements that follow this one's.
+    pub fn merge(&mut self, next: RecordsCollector) -> Result<(), ProfileError> {
+        self.table.merge(next.table)?;
+        self.skipped += next.skipped;
+        if self.first_skipped.is_none() {
+            self.first_skipped = next.first_skipped;
+        }
+        Ok(())
     }
 }
 

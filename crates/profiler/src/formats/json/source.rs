@@ -146,6 +146,16 @@ impl<R: Read> Read for Watched<R> {
     }
 }
 
+/// Wraps `inner` so that its bytes feed a fresh [`ByteStats`].
+pub(crate) fn watch<R: Read>(inner: R) -> (impl Read, StatsHandle) {
+    let stats = StatsHandle::default();
+    let watched = Watched {
+        inner,
+        stats: stats.clone(),
+    };
+    (watched, stats)
+}
+
 /// An open JSON file: UTF-8 bytes to parse, and the raw-byte statistics.
 pub(crate) struct TextSource {
     pub reader: BufReader<Box<dyn Read>>,

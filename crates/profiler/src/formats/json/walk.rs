@@ -151,6 +151,8 @@ pub(crate) struct SurveyReport {
     pub members: Vec<String>,
     /// `features` was streamed into the feature sink during this pass.
     pub features_streamed: bool,
+    /// Members that came after the streamed `features`.
+    pub after_features: usize,
 }
 
 /// Walks a top-level object; see the module documentation.
@@ -178,6 +180,9 @@ impl<'de> Visitor<'de> for Survey<'_> {
         let mut report = SurveyReport::default();
         let mut features = Some(self.features);
         while let Some(key) = map.next_key::<String>()? {
+            if report.features_streamed {
+                report.after_features += 1;
+            }
             let is_collection = report
                 .kind
                 .as_deref()
@@ -354,7 +359,7 @@ impl<'de> Visitor<'de> for IsObject {
 
 /// A string value of at most 128 bytes (a `type` tag); anything else is
 /// skipped and reads as `None`.
-struct ShortText;
+pub(crate) struct ShortText;
 
 impl<'de> DeserializeSeed<'de> for ShortText {
     type Value = Option<String>;

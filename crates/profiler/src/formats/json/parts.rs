@@ -1,0 +1,163 @@
+//! Reading a large UTF-8 JSON file in parts, on several threads.
+//!
+//! The format readers ([`super::lines_split`] for NDJSON,
+//! [`super::collection_split`] for a FeatureCollection) choose where the
+//! parts start; here each part's bytes are read with their own statistics
+//! ([`PartText`]) on std scoped threads, which take the parts in turns so
+//! that a thread slowed down by the rest of the machine does less of the
+//! work. Any failure stops the other threads and voids the whole attempt:
+//! the caller then reads the file on one thread, which gives the exact
+//! error (with its line number) or finds that the cut was a bad guess.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use super::source::{ByteStats, StatsHandle, watch};
+use crate::formats::csv::parallel::Parallelism;
+
+/// Threads read parts of at most this many parts per thread.
+const PARTS_PER_THREAD: u64 = 8;
+
+/// Buffer of a part's reader.
+const PART_BUFFER: usize = 256 * 1024;
+
+/// How many parts a file of `len` bytes is read in: one per thread, and
+/// one more per thread for each `balance_part_bytes` a thread reads (up to
+/// [`PARTS_PER_THREAD`]), but none smaller than `min_part_bytes`.
+pub(crate) fn part_count(parallelism: &Parallelism, len: u64) -> usize {
+    let threads = parallelism.threads.max(1) as u64;
+    if threads == 1 {
+        return 1;
+    }
+    let per_thread =
+        (len / threads / parallelism.balance_part_bytes.max(1)).clamp(1, PARTS_PER_THREAD);
+    let most = len / parallelism.min_part_bytes.max(1);
+    usize::try_from((threads * per_thread).min(most).max(1)).unwrap_or(1)
+}
+
+/// The UTF-8 bytes of one part: `prefix`, bytes `start..end` of the file,
+/// then `suffix`, with statistics over the file's bytes only.
+pub(crate) struct PartText {
+    pub reader: BufReader<Box<dyn Read>>,
+    pub stats: StatsHandle,
+}
+
+impl PartText {
+    pub fn open(
+        path: &Path,
+        (start, end): (u64, u64),
+        prefix: &'static [u8],
+        suffix: &'static [u8],
+    ) -> io::Result<PartText> {
+        let mut file = File::open(path)?;
+        file.seek(SeekFrom::Start(start))?;
+        let (watched, stats) = watch(file.take(end.saturating_sub(start)));
+        let text: Box<dyn Read> = Box::new(prefix.chain(watched).chain(suffix));
+        Ok(PartText {
+            reader: BufReader::with_capacity(PART_BUFFER, text),
+            stats,
+        })
+    }
+}
+
+/// What a part's statistics say, once it is read: `None` when the bytes
+/// are not valid UTF-8 (the whole file is then read on one thread).
+pub(crate) fn clean_stats(stats: &StatsHandle) -> Option<ByteStats> {
+    let stats = stats.get();
+    (!stats.invalid_utf8).then_some(stats)
+}
+
+/// Runs `read` on every range, on up to `threads` threads; the results in
+/// file order, or `None` as soon as one part gives `None`.
+pub(crate) fn read_in_parts<T: Send>(
+    ranges: &[(u64, u64)],
+    threads: usize,
+    read: impl Fn(usize, (u64, u64)) -> Option<T> + Sync,
+) -> Option<Vec<T>> {
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let results: Mutex<Vec<Option<T>>> = Mutex::new((0..ranges.len()).map(|_| None).collect());
+    let work = || {
+        while !failed.load(Ordering::Relaxed) {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&range) = ranges.get(index) else {
+                break;
+            };
+            match read(index, range) {
+                Some(result) => {
+                    if let Ok(mut slots) = results.lock()
+                        && let Some(slot) = slots.get_mut(index)
+                    {
+                        *slot = Some(result);
+                    }
+                }
+                None => failed.store(true, Ordering::Relaxed),
+            }
+        }
+    };
+    let threads = threads.clamp(1, ranges.len().max(1));
+    std::thread::scope(|scope| {
+        // A thread the system refuses leaves its parts to the others.
+        let others: Vec<_> = (1..threads)
+            .filter_map(|_| {
+                std::thread::Builder::new()
+                    .name("json-part".to_owned())
+                    .spawn_scoped(scope, work)
+                    .ok()
+            })
+            .collect();
+        work();
+        for handle in others {
+            if let Err(panic) = handle.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+    });
+    if failed.load(Ordering::Relaxed) {
+        return None;
+    }
+    results.into_inner().ok()?.into_iter().collect()
+}
+
+/// Byte ranges of the parts that start at `first` and after each cut (the
+/// byte at a cut belongs to no part when `skip_cut_byte`).
+pub(crate) fn ranges(first: u64, cuts: &[u64], len: u64, skip_cut_byte: bool) -> Vec<(u64, u64)> {
+    let skip = u64::from(skip_cut_byte);
+    let starts = std::iter::once(first).chain(cuts.iter().map(|c| c + skip));
+    let ends = cuts.iter().copied().chain(std::iter::once(len));
+    starts.zip(ends).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::csv::parallel::{BALANCE_PART_BYTES, MIN_PART_BYTES};
+
+    #[test]
+    fn parts_by_size_and_threads() {
+        let two = Parallelism {
+            threads: 2,
+            min_part_bytes: MIN_PART_BYTES,
+            balance_part_bytes: BALANCE_PART_BYTES,
+        };
+        const MB: u64 = 1_000_000;
+        assert_eq!(part_count(&two, 5 * MB), 1);
+        assert_eq!(part_count(&two, 20 * MB), 2);
+        assert_eq!(part_count(&two, 200 * MB), 4);
+        let one = Parallelism { threads: 1, ..two };
+        assert_eq!(part_count(&one, 200 * MB), 1);
+    }
+
+    #[test]
+    fn results_come_back_in_file_order_or_not_at_all() {
+        let ranges = ranges(0, &[10, 20, 30], 40, true);
+        assert_eq!(ranges, [(0, 10), (11, 20), (21, 30), (31, 40)]);
+        let got = read_in_parts(&ranges, 2, |i, (s, e)| Some((i, e - s)));
+        assert_eq!(got, Some(vec![(0, 10), (1, 9), (2, 9), (3, 9)]));
+        let got = read_in_parts(&ranges, 2, |i, _| (i != 2).then_some(i));
+        assert_eq!(got, None);
+    }
+}
