@@ -257,12 +257,12 @@ fn survey(
 
 /// Streams the array at `member` (the top level itself when empty) into
 /// `sink`; returns the encoding label.
-fn stream(
+fn stream<S: RecordSink>(
     path: &Path,
     decoding: Decoding,
     opts: &ProfileOptions,
     member: &[String],
-    sink: &mut dyn RecordSink,
+    sink: &mut S,
 ) -> Result<String, Attempt> {
     let source = source::open(path, decoding)?;
     let stats = source.stats.clone();

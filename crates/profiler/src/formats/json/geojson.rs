@@ -12,12 +12,17 @@
 //! one; otherwise RFC 7946's WGS 84, unless the coordinates are plainly not
 //! longitude/latitude.
 
+use std::fmt;
+
 use dataprof_model::GeometryProfile;
 use geojson::GeometryValue;
-use serde_json::{Map, Value};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+use super::flat::{FlatRecord, Skip};
 
 use super::records::{RecordTable, TableOutcome, kind_of};
-use super::walk::RecordSink;
+use super::walk::{RecordSink, scalars_are};
 use crate::crs::{self, BboxCrs};
 use crate::geometry::{BboxAccumulator, GeometryStats};
 use crate::{ProfileError, ProfileOptions};
@@ -34,6 +39,9 @@ pub(crate) struct FeatureCollector {
     odd_properties: u64,
     /// Elements of `features` that are not objects.
     not_features: u64,
+    /// The properties of the feature being read, and the rest of it.
+    flat: FlatRecord,
+    pending: Option<Pending>,
 }
 
 impl FeatureCollector {
@@ -45,6 +53,8 @@ impl FeatureCollector {
             first_invalid: None,
             odd_properties: 0,
             not_features: 0,
+            flat: FlatRecord::default(),
+            pending: None,
         }
     }
 
@@ -128,20 +138,206 @@ impl RecordSink for FeatureCollector {
             return Ok(());
         };
         let number = self.table.record_count() + 1;
-        let properties = match feature.remove("properties") {
-            Some(Value::Object(p)) => p,
-            None | Some(Value::Null) => Map::new(),
+        match feature.remove("properties") {
+            Some(Value::Object(p)) => self.flat.fill_from_map(p),
+            None | Some(Value::Null) => self.flat.clear(),
             Some(_) => {
                 self.odd_properties += 1;
-                Map::new()
+                self.flat.clear();
             }
-        };
-        self.table.add(properties)?;
+        }
+        self.table.add_flat(&self.flat)?;
         match feature.remove("geometry") {
             None | Some(Value::Null) => {}
             Some(g) => self.add_geometry(g, number),
         }
         Ok(())
+    }
+
+    fn read<'de, D: Deserializer<'de>>(&mut self, deserializer: D) -> Result<(), D::Error> {
+        self.pending = Some(FeatureInto(&mut self.flat).deserialize(deserializer)?);
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<(), ProfileError> {
+        let Some(pending) = self.pending.take() else {
+            return Ok(());
+        };
+        let Pending::Feature {
+            properties,
+            geometry,
+        } = pending
+        else {
+            self.not_features += 1;
+            return Ok(());
+        };
+        let number = self.table.record_count() + 1;
+        match properties {
+            Properties::Object => {}
+            Properties::Missing => self.flat.clear(),
+            Properties::Odd => {
+                self.odd_properties += 1;
+                self.flat.clear();
+            }
+        }
+        self.table.add_flat(&self.flat)?;
+        match geometry {
+            None | Some(Value::Null) => {}
+            Some(g) => self.add_geometry(g, number),
+        }
+        Ok(())
+    }
+}
+
+/// A feature read from the parser, before it is added.
+enum Pending {
+    Feature {
+        properties: Properties,
+        /// The last `geometry` member, as a `Value` parsed object does.
+        geometry: Option<Value>,
+    },
+    /// An element of `features` that is not an object.
+    NotObject,
+}
+
+/// What a feature's `properties` member held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Properties {
+    /// An object, now in the [`FlatRecord`].
+    Object,
+    /// No member, or `null`.
+    Missing,
+    /// Neither an object nor null.
+    Odd,
+}
+
+/// Reads a feature: `properties` (the first one) into a [`FlatRecord`],
+/// `geometry` as a `Value`, other members skipped.
+struct FeatureInto<'r>(&'r mut FlatRecord);
+
+impl<'de> DeserializeSeed<'de> for FeatureInto<'_> {
+    type Value = Pending;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Pending, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FeatureInto<'_> {
+    type Value = Pending;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a GeoJSON feature")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Pending, A::Error> {
+        let mut properties = None;
+        let mut geometry = None;
+        while let Some(key) = map.next_key_seed(FeatureKey)? {
+            match key {
+                Member::Properties if properties.is_none() => {
+                    properties = Some(map.next_value_seed(PropertiesInto(&mut *self.0))?);
+                }
+                Member::Geometry => geometry = Some(map.next_value::<Value>()?),
+                _ => {
+                    map.next_value_seed(Skip)?;
+                }
+            }
+        }
+        Ok(Pending::Feature {
+            properties: properties.unwrap_or(Properties::Missing),
+            geometry,
+        })
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Pending, A::Error> {
+        while seq.next_element_seed(Skip)?.is_some() {}
+        Ok(Pending::NotObject)
+    }
+
+    scalars_are!(Pending::NotObject);
+}
+
+/// The feature members that matter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Member {
+    Properties,
+    Geometry,
+    Other,
+}
+
+struct FeatureKey;
+
+impl<'de> DeserializeSeed<'de> for FeatureKey {
+    type Value = Member;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Member, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FeatureKey {
+    type Value = Member;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Member, E> {
+        Ok(match key {
+            "properties" => Member::Properties,
+            "geometry" => Member::Geometry,
+            _ => Member::Other,
+        })
+    }
+}
+
+/// Reads a feature's `properties` into a [`FlatRecord`] when it is an
+/// object.
+struct PropertiesInto<'r>(&'r mut FlatRecord);
+
+impl<'de> DeserializeSeed<'de> for PropertiesInto<'_> {
+    type Value = Properties;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Properties, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PropertiesInto<'_> {
+    type Value = Properties;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object or null")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Properties, A::Error> {
+        self.0.read_record(&mut map)?;
+        Ok(Properties::Object)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Properties, A::Error> {
+        while seq.next_element_seed(Skip)?.is_some() {}
+        Ok(Properties::Odd)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Properties, E> {
+        Ok(Properties::Missing)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Properties, E> {
+        Ok(Properties::Odd)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Properties, E> {
+        Ok(Properties::Odd)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Properties, E> {
+        Ok(Properties::Odd)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Properties, E> {
+        Ok(Properties::Odd)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Properties, E> {
+        Ok(Properties::Odd)
     }
 }
 

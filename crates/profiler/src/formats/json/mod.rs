@@ -2,9 +2,9 @@
 //! (Opendatasoft API v1 `records`, API v2 `results`, CKAN `result.records`
 //! ...), GeoJSON, and NDJSON / JSON Lines.
 //!
-//! Everything streams: a record (a feature, a line) is held as one `Value`
-//! at a time, never the whole document, so a file of any size is read in
-//! memory bounded by its largest record.
+//! Everything streams: one record (a feature, a line) is held at a time,
+//! never the whole document, so a file of any size is read in memory
+//! bounded by its largest record.
 //!
 //! Large UTF-8 NDJSON files and FeatureCollections are read in parts on
 //! several threads, each part with its own field table, merged in file
@@ -18,7 +18,8 @@
 //! - [`document`]: arrays, wrapping objects and GeoJSON documents.
 //! - [`ndjson`]: line-delimited files.
 //! - [`parts`], [`lines_split`], [`collection_split`]: reading in parts.
-//! - [`records`] and [`flatten`]: the field table records add up to.
+//! - [`records`], [`flat`] and [`flatten`]: the field table records add
+//!   up to, and records read straight from the parser into it.
 //! - [`geojson`]: features, geometry facts and the CRS.
 //! - [`failure`]: errors and their messages.
 
@@ -26,6 +27,7 @@ mod collection_split;
 mod detect;
 mod document;
 mod failure;
+mod flat;
 mod flatten;
 mod geojson;
 mod lines_split;

@@ -29,10 +29,26 @@ pub(crate) enum Reader {
 }
 
 impl Reader {
-    fn sink(&mut self) -> &mut dyn RecordSink {
+    fn accept(&mut self, value: Value) -> Result<(), ProfileError> {
         match self {
-            Reader::Records(r) => r,
-            Reader::Features(f) => f,
+            Reader::Records(r) => r.accept(value),
+            Reader::Features(f) => f.accept(value),
+        }
+    }
+
+    /// Parses a line straight into the reader; nothing is added until
+    /// [`Reader::commit`].
+    fn read(&mut self, text: &[u8]) -> Result<(), serde_json::Error> {
+        match self {
+            Reader::Records(r) => read_one(r, text),
+            Reader::Features(f) => read_one(f, text),
+        }
+    }
+
+    fn commit(&mut self) -> Result<(), ProfileError> {
+        match self {
+            Reader::Records(r) => r.commit(),
+            Reader::Features(f) => f.commit(),
         }
     }
 
@@ -151,7 +167,21 @@ pub(crate) fn read_lines(
         if matches!(decoding, Decoding::Utf8 { .. }) && std::str::from_utf8(text).is_err() {
             return Err(Attempt::NotUtf8);
         }
-        let value = match serde_json::from_slice::<Value>(text) {
+        let streamed = match &mut reader {
+            Some(current) if opts.limits.max_json_depth >= PARSER_DEPTH_LIMIT => {
+                Some(current.read(text).map(|()| current))
+            }
+            _ => None,
+        };
+        let value = match streamed {
+            Some(Ok(current)) => {
+                current.commit()?;
+                continue;
+            }
+            Some(Err(e)) => Err(e),
+            None => serde_json::from_slice::<Value>(text),
+        };
+        let value = match value {
             Ok(v) => v,
             Err(e) if strip_position(&e.to_string()).starts_with("recursion limit") => {
                 return Err(line_error(describe(&e, opts.limits.max_json_depth), number).into());
@@ -182,7 +212,7 @@ pub(crate) fn read_lines(
             Some(r) => r,
             None => reader.insert(first_reader(&value, number, opts)?),
         };
-        current.sink().accept(value)?;
+        current.accept(value)?;
     }
     Ok(LinesRun {
         reader,
@@ -260,6 +290,13 @@ fn finish(run: LinesRun, decoding: Decoding, stats: &ByteStats) -> Result<Profil
 
 /// Decides from the first value how to read the lines: features, records,
 /// or not at all (lines of scalars or arrays are not a table).
+/// Parses one value from `text` into `sink`, which must be all of it.
+fn read_one<S: RecordSink>(sink: &mut S, text: &[u8]) -> Result<(), serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_slice(text);
+    sink.read(&mut de)?;
+    de.end()
+}
+
 fn first_reader(value: &Value, number: u64, opts: &ProfileOptions) -> Result<Reader, ProfileError> {
     match value {
         Value::Object(o) if o.get("type").and_then(Value::as_str) == Some("Feature") => {
