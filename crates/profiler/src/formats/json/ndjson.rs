@@ -164,9 +164,9 @@ pub(crate) fn read_lines(
         let Some(text) = line_value(&line) else {
             continue;
         };
-        if matches!(decoding, Decoding::Utf8 { .. }) && std::str::from_utf8(text).is_err() {
-            return Err(Attempt::NotUtf8);
-        }
+        // A line that parses is valid UTF-8: serde_json checks every
+        // string and member name, and any other byte above 0x7F is a
+        // syntax error. So only a line that fails is checked.
         let streamed = match &mut reader {
             Some(current) if opts.limits.max_json_depth >= PARSER_DEPTH_LIMIT => {
                 Some(current.read(text).map(|()| current))
@@ -183,6 +183,12 @@ pub(crate) fn read_lines(
         };
         let value = match value {
             Ok(v) => v,
+            Err(_)
+                if matches!(decoding, Decoding::Utf8 { .. })
+                    && std::str::from_utf8(text).is_err() =>
+            {
+                return Err(Attempt::NotUtf8);
+            }
             Err(e) if strip_position(&e.to_string()).starts_with("recursion limit") => {
                 return Err(line_error(describe(&e, opts.limits.max_json_depth), number).into());
             }
