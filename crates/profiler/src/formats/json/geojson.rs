@@ -19,6 +19,7 @@ use geojson::GeometryValue;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
+use super::feature_geometry::{Checked, GeometryDraft, GeometryInto};
 use super::flat::{FlatRecord, Skip};
 
 use super::records::{RecordTable, TableOutcome, kind_of};
@@ -41,6 +42,7 @@ pub(crate) struct FeatureCollector {
     not_features: u64,
     /// The properties of the feature being read, and the rest of it.
     flat: FlatRecord,
+    draft: GeometryDraft,
     pending: Option<Pending>,
 }
 
@@ -54,6 +56,7 @@ impl FeatureCollector {
             odd_properties: 0,
             not_features: 0,
             flat: FlatRecord::default(),
+            draft: GeometryDraft::default(),
             pending: None,
         }
     }
@@ -155,7 +158,11 @@ impl RecordSink for FeatureCollector {
     }
 
     fn read<'de, D: Deserializer<'de>>(&mut self, deserializer: D) -> Result<(), D::Error> {
-        self.pending = Some(FeatureInto(&mut self.flat).deserialize(deserializer)?);
+        let seed = FeatureInto {
+            flat: &mut self.flat,
+            geometry: &mut self.draft,
+        };
+        self.pending = Some(seed.deserialize(deserializer)?);
         Ok(())
     }
 
@@ -163,11 +170,7 @@ impl RecordSink for FeatureCollector {
         let Some(pending) = self.pending.take() else {
             return Ok(());
         };
-        let Pending::Feature {
-            properties,
-            geometry,
-        } = pending
-        else {
+        let Pending::Feature { properties } = pending else {
             self.not_features += 1;
             return Ok(());
         };
@@ -181,9 +184,10 @@ impl RecordSink for FeatureCollector {
             }
         }
         self.table.add_flat(&self.flat)?;
-        match geometry {
-            None | Some(Value::Null) => {}
-            Some(g) => self.add_geometry(g, number),
+        match self.draft.check() {
+            Checked::Absent => {}
+            Checked::Simple(kind, bbox) => self.geometry.add(kind, &bbox),
+            Checked::Whole(g) => self.add_geometry(g, number),
         }
         Ok(())
     }
@@ -191,11 +195,10 @@ impl RecordSink for FeatureCollector {
 
 /// A feature read from the parser, before it is added.
 enum Pending {
-    Feature {
-        properties: Properties,
-        /// The last `geometry` member, as a `Value` parsed object does.
-        geometry: Option<Value>,
-    },
+    /// A feature: its properties are in the [`FlatRecord`], its geometry
+    /// (the last `geometry` member, as in a parsed object) in the
+    /// [`GeometryDraft`].
+    Feature { properties: Properties },
     /// An element of `features` that is not an object.
     NotObject,
 }
@@ -212,8 +215,11 @@ enum Properties {
 }
 
 /// Reads a feature: `properties` (the first one) into a [`FlatRecord`],
-/// `geometry` as a `Value`, other members skipped.
-struct FeatureInto<'r>(&'r mut FlatRecord);
+/// `geometry` into a [`GeometryDraft`], other members skipped.
+struct FeatureInto<'r> {
+    flat: &'r mut FlatRecord,
+    geometry: &'r mut GeometryDraft,
+}
 
 impl<'de> DeserializeSeed<'de> for FeatureInto<'_> {
     type Value = Pending;
@@ -232,13 +238,13 @@ impl<'de> Visitor<'de> for FeatureInto<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Pending, A::Error> {
         let mut properties = None;
-        let mut geometry = None;
+        self.geometry.clear();
         while let Some(key) = map.next_key_seed(FeatureKey)? {
             match key {
                 Member::Properties if properties.is_none() => {
-                    properties = Some(map.next_value_seed(PropertiesInto(&mut *self.0))?);
+                    properties = Some(map.next_value_seed(PropertiesInto(&mut *self.flat))?);
                 }
-                Member::Geometry => geometry = Some(map.next_value::<Value>()?),
+                Member::Geometry => map.next_value_seed(GeometryInto(&mut *self.geometry))?,
                 _ => {
                     map.next_value_seed(Skip)?;
                 }
@@ -246,11 +252,11 @@ impl<'de> Visitor<'de> for FeatureInto<'_> {
         }
         Ok(Pending::Feature {
             properties: properties.unwrap_or(Properties::Missing),
-            geometry,
         })
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Pending, A::Error> {
+        self.geometry.clear();
         while seq.next_element_seed(Skip)?.is_some() {}
         Ok(Pending::NotObject)
     }

@@ -20,13 +20,15 @@
 //! - [`parts`], [`lines_split`], [`collection_split`]: reading in parts.
 //! - [`records`], [`flat`] and [`flatten`]: the field table records add
 //!   up to, and records read straight from the parser into it.
-//! - [`geojson`]: features, geometry facts and the CRS.
+//! - [`geojson`] and [`feature_geometry`]: features, geometry facts and
+//!   the CRS.
 //! - [`failure`]: errors and their messages.
 
 mod collection_split;
 mod detect;
 mod document;
 mod failure;
+mod feature_geometry;
 mod flat;
 mod flatten;
 mod geojson;

@@ -24,8 +24,8 @@ use crate::formats::csv::parallel::Parallelism;
 use crate::{ProfileError, ProfileOptions};
 
 pub(crate) enum Reader {
-    Records(RecordsCollector),
-    Features(FeatureCollector),
+    Records(Box<RecordsCollector>),
+    Features(Box<FeatureCollector>),
 }
 
 impl Reader {
@@ -40,8 +40,8 @@ impl Reader {
     /// [`Reader::commit`].
     fn read(&mut self, text: &[u8]) -> Result<(), serde_json::Error> {
         match self {
-            Reader::Records(r) => read_one(r, text),
-            Reader::Features(f) => read_one(f, text),
+            Reader::Records(r) => read_one(r.as_mut(), text),
+            Reader::Features(f) => read_one(f.as_mut(), text),
         }
     }
 
@@ -55,16 +55,18 @@ impl Reader {
     /// A fresh reader of the same kind.
     pub(crate) fn same_kind(&self, opts: &ProfileOptions) -> Reader {
         match self {
-            Reader::Records(_) => Reader::Records(RecordsCollector::new(opts, NonObjects::Skip)),
-            Reader::Features(_) => Reader::Features(FeatureCollector::new(opts)),
+            Reader::Records(_) => {
+                Reader::Records(Box::new(RecordsCollector::new(opts, NonObjects::Skip)))
+            }
+            Reader::Features(_) => Reader::Features(Box::new(FeatureCollector::new(opts))),
         }
     }
 
     /// Folds in the reader of the lines that follow this one's.
     fn merge(&mut self, next: Reader) -> Result<(), ProfileError> {
         match (self, next) {
-            (Reader::Records(a), Reader::Records(b)) => a.merge(b),
-            (Reader::Features(a), Reader::Features(b)) => a.merge(b),
+            (Reader::Records(a), Reader::Records(b)) => a.merge(*b),
+            (Reader::Features(a), Reader::Features(b)) => a.merge(*b),
             _ => Err(ProfileError::malformed(
                 "json",
                 "NDJSON parts were read as different kinds",
@@ -306,12 +308,12 @@ fn read_one<S: RecordSink>(sink: &mut S, text: &[u8]) -> Result<(), serde_json::
 fn first_reader(value: &Value, number: u64, opts: &ProfileOptions) -> Result<Reader, ProfileError> {
     match value {
         Value::Object(o) if o.get("type").and_then(Value::as_str) == Some("Feature") => {
-            Ok(Reader::Features(FeatureCollector::new(opts)))
+            Ok(Reader::Features(Box::new(FeatureCollector::new(opts))))
         }
-        Value::Object(_) => Ok(Reader::Records(RecordsCollector::new(
+        Value::Object(_) => Ok(Reader::Records(Box::new(RecordsCollector::new(
             opts,
             NonObjects::Skip,
-        ))),
+        )))),
         other => Err(ProfileError::unsupported(
             "json",
             format!(

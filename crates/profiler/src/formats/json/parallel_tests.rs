@@ -263,3 +263,40 @@ fn corpus_json_files_in_parts_equal_one_thread() {
         );
     }
 }
+
+/// With a nesting limit below the parser's, records are parsed as whole
+/// `Value`s (to measure their depth) and flattened; otherwise they are
+/// read straight from the parser. Both must give the same profile.
+#[test]
+fn records_read_from_the_parser_equal_parsed_values() {
+    let corpus = Path::new(FIXTURES).join("corpus");
+    let mut paths: Vec<_> = std::fs::read_dir(&corpus)
+        .expect("corpus")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e == "geojson" || e == "ndjson" || e == "json")
+                && !p.ends_with("TRUTH.json")
+        })
+        .collect();
+    paths.sort();
+    let generated = [
+        temp_file(varied_ndjson().as_bytes()),
+        temp_file(varied_collection(true).as_bytes()),
+    ];
+    paths.extend(generated.iter().map(|f| f.path().to_owned()));
+    let streamed = ProfileOptions::default();
+    let mut parsed = ProfileOptions::default();
+    parsed.limits.max_json_depth = 127;
+    let text = |r: Result<_, ProfileError>| {
+        r.map(|p| serde_json::to_string_pretty(&p).expect("serialisable"))
+            .map_err(|e| e.to_string())
+    };
+    for path in &paths {
+        let a = text(profile_with(path, &streamed, ONE_THREAD));
+        let b = text(profile_with(path, &parsed, ONE_THREAD));
+        assert!(a.is_ok(), "{}: {a:?}", path.display());
+        assert_eq!(a, b, "{}", path.display());
+    }
+}
