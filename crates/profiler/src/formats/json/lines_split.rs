@@ -61,6 +61,7 @@ pub(crate) fn read(
     );
     let runs = read_in_parts(&ranges, parallelism.threads, |_, range| {
         let mut text = PartText::open(path, range, b"", b"").ok()?;
+        text.stats.leave_utf8_to_reader();
         let run = read_lines(&mut text.reader, decoding, opts, Some(kind.same_kind(opts))).ok()?;
         Some((run, clean_stats(&text.stats)?))
     });

@@ -127,6 +127,9 @@ pub(crate) fn profile(
     }
     let source = source::open(path, decoding)?;
     let stats = source.stats.clone();
+    if matches!(decoding, Decoding::Utf8 { .. }) {
+        stats.leave_utf8_to_reader();
+    }
     let mut input = source.reader;
     let run = read_lines(&mut input, decoding, opts, None)?;
     let stats = stats.get();

@@ -300,3 +300,35 @@ fn records_read_from_the_parser_equal_parsed_values() {
         assert_eq!(a, b, "{}", path.display());
     }
 }
+
+#[test]
+fn latin1_past_the_first_part_is_read_again_as_windows_1252() {
+    let mut lines = varied_ndjson().into_bytes();
+    lines.extend_from_slice(b"{\"id\": 1, \"ville\": \"Cr\xe9teil\", \"prix\": \"5 \x80\"}\n");
+    let mut collection = varied_collection(false).into_bytes();
+    let at = collection.len() - 4;
+    collection.splice(
+        at..at,
+        b",{\"type\":\"Feature\",\"properties\":{\"ville\":\"S\xe8te\"},\"geometry\":null}"
+            .iter()
+            .copied(),
+    );
+    for (text, city) in [(lines, "Créteil"), (collection, "Sète")] {
+        let file = temp_file(&text);
+        let (one, many) = both(file.path());
+        let one = one.expect("profiled");
+        assert_eq!(Ok(one.clone()), many);
+        let profile: serde_json::Value = serde_json::from_str(&one).expect("json");
+        let expected = if city == "Sète" {
+            "iso-8859-1"
+        } else {
+            "windows-1252"
+        };
+        assert_eq!(profile["encoding"], expected);
+        let ville = profile["fields"]
+            .as_array()
+            .and_then(|f| f.iter().find(|f| f["name"] == "ville"))
+            .expect("ville field");
+        assert_eq!(ville["examples"][0], city, "{ville}");
+    }
+}

@@ -71,10 +71,16 @@ pub(crate) struct ByteStats {
     pub invalid_utf8: bool,
     /// The start of a multi-byte sequence cut by a read boundary.
     pub(super) carry: Vec<u8>,
+    /// Only `non_ascii` is watched: the reader checks the rest itself.
+    pub(super) ascii_only: bool,
 }
 
 impl ByteStats {
     fn feed(&mut self, mut data: &[u8]) {
+        if self.ascii_only {
+            self.non_ascii = self.non_ascii || !data.is_ascii();
+            return;
+        }
         if data.is_ascii() && self.carry.is_empty() {
             return;
         }
@@ -124,6 +130,13 @@ impl StatsHandle {
     /// A snapshot of the statistics so far.
     pub fn get(&self) -> ByteStats {
         self.0.borrow().clone()
+    }
+
+    /// From now on, watch only for bytes above 0x7F: for a UTF-8 reader
+    /// that checks every byte it reads (NDJSON: a line that parses is valid
+    /// UTF-8, one that does not is checked on its own).
+    pub fn leave_utf8_to_reader(&self) {
+        self.0.borrow_mut().ascii_only = true;
     }
 }
 
@@ -271,6 +284,13 @@ mod tests {
         assert!(!s.non_ascii && !s.invalid_utf8);
         let s = stats_of(&[b"\x80 euro"]);
         assert!(s.c1_controls && s.invalid_utf8);
+        let mut s = ByteStats {
+            ascii_only: true,
+            ..ByteStats::default()
+        };
+        s.feed(b"C\xF4te");
+        s.finish();
+        assert!(s.non_ascii && !s.invalid_utf8 && !s.c1_controls);
     }
 
     #[test]
