@@ -25,19 +25,20 @@ use std::path::Path;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
+use super::collection_chunks::{Part, read_part};
 use super::failure::Attempt;
 use super::geojson::FeatureCollector;
-use super::parts::{PartText, clean_stats, part_count, ranges, read_in_parts};
+use super::parts::{part_count, ranges, read_in_parts};
 use super::source::{ByteStats, Decoding};
-use super::walk::{DepthCheck, Elements, ShortText, Survey, SurveyReport};
+use super::walk::{ShortText, SurveyReport};
 use crate::formats::csv::parallel::Parallelism;
 use crate::{ProfileError, ProfileOptions};
 
 /// What opens every part but the first.
-const PREFIX: &[u8] = br#"{"type":"FeatureCollection","features":["#;
+pub(crate) const PREFIX: &[u8] = br#"{"type":"FeatureCollection","features":["#;
 
 /// What closes every part but the last.
-const SUFFIX: &[u8] = b"]}";
+pub(crate) const SUFFIX: &[u8] = b"]}";
 
 /// Members of [`PREFIX`], which the later parts' surveys also report.
 const PREFIX_MEMBERS: usize = 2;
@@ -89,36 +90,36 @@ pub(crate) fn read(
         "geojson features read in parts"
     );
     let read_part = |index: usize, range: (u64, u64)| {
-        let prefix = if index == 0 { &b""[..] } else { PREFIX };
-        let suffix = if index == last { &b""[..] } else { SUFFIX };
-        let text = PartText::open(path, range, prefix, suffix).ok()?;
-        let mut features = FeatureCollector::new(opts);
-        let report = survey_part(text.reader, &mut features, opts)?;
-        let stats = clean_stats(&text.stats)?;
-        let whole = report
-            .kind
-            .as_deref()
-            .is_some_and(|k| k.eq_ignore_ascii_case("FeatureCollection"))
-            && report.features_streamed
-            && (index == last || report.after_features == 0);
-        whole.then_some((report, features, stats))
+        let part = Part {
+            range,
+            first: index == 0,
+            last: index == last,
+        };
+        read_part(path, part, opts)
     };
-    let Some(results) = read_in_parts(&ranges, parallelism.threads, read_part) else {
+    let Some(outcomes) = read_in_parts(&ranges, parallelism.threads, read_part) else {
         tracing::debug!("a GeoJSON part failed; reading on one thread");
         return Ok(None);
     };
-    let mut results = results.into_iter().enumerate();
-    let Some((_, (mut report, mut features, mut stats))) = results.next() else {
+    let mut outcomes = outcomes.into_iter();
+    let Some(first) = outcomes.next() else {
         return Ok(None);
     };
-    for (index, (next_report, next_features, next_stats)) in results {
-        if features.merge(next_features).is_err() {
+    let Some(mut report) = first.head else {
+        return Ok(None);
+    };
+    let mut features = first.features;
+    let mut stats = ByteStats {
+        non_ascii: first.non_ascii,
+        ..ByteStats::default()
+    };
+    for outcome in outcomes {
+        if features.merge(outcome.features).is_err() {
             return Ok(None);
         }
-        stats.non_ascii |= next_stats.non_ascii;
-        stats.c1_controls |= next_stats.c1_controls;
-        if index == last {
-            merge_last_report(&mut report, next_report);
+        stats.non_ascii |= outcome.non_ascii;
+        if let Some(tail) = outcome.tail {
+            merge_last_report(&mut report, tail);
         }
     }
     Ok(Some(CollectionParts {
@@ -126,30 +127,6 @@ pub(crate) fn read(
         features,
         stats,
     }))
-}
-
-/// Parses one part as a whole document, streaming its features.
-fn survey_part(
-    reader: impl Read,
-    features: &mut FeatureCollector,
-    opts: &ProfileOptions,
-) -> Option<SurveyReport> {
-    let mut parked = None;
-    let mut de = serde_json::Deserializer::from_reader(reader);
-    let report = Survey {
-        features: Elements {
-            sink: features,
-            failure: &mut parked,
-            depth: DepthCheck {
-                base: 2,
-                max: opts.limits.max_json_depth,
-            },
-        },
-    }
-    .deserialize(&mut de)
-    .and_then(|report| de.end().map(|()| report))
-    .ok()?;
-    parked.is_none().then_some(report)
 }
 
 /// Adds what the last part saw after `features` to the first part's
@@ -200,7 +177,7 @@ fn cut_points(
 }
 
 /// The first comma in `window` that looks like it separates two features.
-fn feature_boundary(window: &[u8]) -> Option<usize> {
+pub(crate) fn feature_boundary(window: &[u8]) -> Option<usize> {
     memchr::memchr_iter(b'{', window).find_map(|open| {
         let comma = last_non_blank(&window[..open])?;
         if window[comma] != b',' {

@@ -17,13 +17,15 @@
 //! - [`walk`]: the serde visitors that stream a document's structure.
 //! - [`document`]: arrays, wrapping objects and GeoJSON documents.
 //! - [`ndjson`]: line-delimited files.
-//! - [`parts`], [`lines_split`], [`collection_split`]: reading in parts.
+//! - [`parts`], [`lines_split`], [`collection_split`],
+//!   [`collection_chunks`]: reading in parts.
 //! - [`records`], [`flat`] and [`flatten`]: the field table records add
 //!   up to, and records read straight from the parser into it.
 //! - [`geojson`] and [`feature_geometry`]: features, geometry facts and
 //!   the CRS.
 //! - [`failure`]: errors and their messages.
 
+mod collection_chunks;
 mod collection_split;
 mod detect;
 mod document;
