@@ -25,7 +25,7 @@ use std::path::Path;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
-use super::collection_chunks::{Part, read_part};
+use super::collection_chunks::{Part, PartOutcome, read_part};
 use super::failure::Attempt;
 use super::geojson::FeatureCollector;
 use super::parts::{part_count, ranges, read_in_parts};
@@ -97,35 +97,30 @@ pub(crate) fn read(
         };
         read_part(path, part, opts)
     };
-    let Some(outcomes) = read_in_parts(&ranges, parallelism.threads, read_part) else {
+    let merge = |merged: &mut PartOutcome, next: PartOutcome| {
+        merged.non_ascii |= next.non_ascii;
+        merged.chunks += next.chunks;
+        if next.tail.is_some() {
+            merged.tail = next.tail;
+        }
+        merged.features.merge(next.features).is_ok()
+    };
+    let Some(merged) = read_in_parts(&ranges, parallelism.threads, read_part, merge) else {
         tracing::debug!("a GeoJSON part failed; reading on one thread");
         return Ok(None);
     };
-    let mut outcomes = outcomes.into_iter();
-    let Some(first) = outcomes.next() else {
+    let (Some(mut report), Some(tail)) = (merged.head, merged.tail) else {
         return Ok(None);
     };
-    let Some(mut report) = first.head else {
-        return Ok(None);
-    };
-    let mut features = first.features;
-    let mut stats = ByteStats {
-        non_ascii: first.non_ascii,
-        ..ByteStats::default()
-    };
-    for outcome in outcomes {
-        if features.merge(outcome.features).is_err() {
-            return Ok(None);
-        }
-        stats.non_ascii |= outcome.non_ascii;
-        if let Some(tail) = outcome.tail {
-            merge_last_report(&mut report, tail);
-        }
-    }
+    merge_last_report(&mut report, tail);
+    tracing::debug!(chunks = merged.chunks, "geojson features read in chunks");
     Ok(Some(CollectionParts {
         report,
-        features,
-        stats,
+        features: merged.features,
+        stats: ByteStats {
+            non_ascii: merged.non_ascii,
+            ..ByteStats::default()
+        },
     }))
 }
 

@@ -59,28 +59,23 @@ pub(crate) fn read(
         threads = parallelism.threads,
         "ndjson read in parts"
     );
-    let runs = read_in_parts(&ranges, parallelism.threads, |_, range| {
+    let read_part = |_, range| {
         let mut text = PartText::open(path, range, b"", b"").ok()?;
         text.stats.leave_utf8_to_reader();
         let run = read_lines(&mut text.reader, decoding, opts, Some(kind.same_kind(opts))).ok()?;
         Some((run, clean_stats(&text.stats)?))
-    });
-    let Some(runs) = runs else {
-        tracing::debug!("an NDJSON part failed; reading on one thread");
-        return Ok(None);
     };
-    let mut runs = runs.into_iter();
-    let Some((mut run, mut stats)) = runs.next() else {
-        return Ok(None);
-    };
-    for (next, next_stats) in runs {
-        if run.merge(next).is_err() {
-            return Ok(None);
-        }
+    let merge = |(run, stats): &mut (LinesRun, ByteStats),
+                 (next, next_stats): (LinesRun, ByteStats)| {
         stats.non_ascii |= next_stats.non_ascii;
         stats.c1_controls |= next_stats.c1_controls;
+        run.merge(next).is_ok()
+    };
+    let merged = read_in_parts(&ranges, parallelism.threads, read_part, merge);
+    if merged.is_none() {
+        tracing::debug!("an NDJSON part failed; reading on one thread");
     }
-    Ok(Some((run, stats)))
+    Ok(merged)
 }
 
 /// Where parts 2, 3... start: right after the first line feed at or after

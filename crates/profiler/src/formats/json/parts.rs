@@ -70,31 +70,61 @@ pub(crate) fn clean_stats(stats: &StatsHandle) -> Option<ByteStats> {
     (!stats.invalid_utf8).then_some(stats)
 }
 
-/// Runs `read` on every range, on up to `threads` threads; the results in
-/// file order, or `None` as soon as one part gives `None`.
+/// Parts read but not merged yet, and the merge of those before them.
+struct InOrder<T> {
+    /// The first part not merged yet.
+    next: usize,
+    merged: Option<T>,
+    waiting: Vec<Option<T>>,
+}
+
+/// Runs `read` on every range, on up to `threads` threads, and folds the
+/// results with `merge` in file order as they come in (so that only a few
+/// wait at a time, whatever the number of parts); `None` as soon as one
+/// part gives `None` or a merge fails.
 pub(crate) fn read_in_parts<T: Send>(
     ranges: &[(u64, u64)],
     threads: usize,
     read: impl Fn(usize, (u64, u64)) -> Option<T> + Sync,
-) -> Option<Vec<T>> {
+    merge: impl Fn(&mut T, T) -> bool + Sync,
+) -> Option<T> {
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
-    let results: Mutex<Vec<Option<T>>> = Mutex::new((0..ranges.len()).map(|_| None).collect());
+    let state = Mutex::new(InOrder {
+        next: 0,
+        merged: None,
+        waiting: (0..ranges.len()).map(|_| None).collect(),
+    });
+    let offer = |index: usize, result: T| -> bool {
+        let Ok(mut state) = state.lock() else {
+            return false;
+        };
+        let state = &mut *state;
+        if let Some(slot) = state.waiting.get_mut(index) {
+            *slot = Some(result);
+        }
+        while let Some(ready) = state.waiting.get_mut(state.next).and_then(Option::take) {
+            match &mut state.merged {
+                None => state.merged = Some(ready),
+                Some(merged) => {
+                    if !merge(merged, ready) {
+                        return false;
+                    }
+                }
+            }
+            state.next += 1;
+        }
+        true
+    };
     let work = || {
         while !failed.load(Ordering::Relaxed) {
             let index = next.fetch_add(1, Ordering::Relaxed);
             let Some(&range) = ranges.get(index) else {
                 break;
             };
-            match read(index, range) {
-                Some(result) => {
-                    if let Ok(mut slots) = results.lock()
-                        && let Some(slot) = slots.get_mut(index)
-                    {
-                        *slot = Some(result);
-                    }
-                }
-                None => failed.store(true, Ordering::Relaxed),
+            let merged = read(index, range).is_some_and(|result| offer(index, result));
+            if !merged {
+                failed.store(true, Ordering::Relaxed);
             }
         }
     };
@@ -119,7 +149,10 @@ pub(crate) fn read_in_parts<T: Send>(
     if failed.load(Ordering::Relaxed) {
         return None;
     }
-    results.into_inner().ok()?.into_iter().collect()
+    let state = state.into_inner().ok()?;
+    (state.next == ranges.len())
+        .then_some(state.merged)
+        .flatten()
 }
 
 /// Byte ranges of the parts that start at `first` and after each cut (the
@@ -152,12 +185,22 @@ mod tests {
     }
 
     #[test]
-    fn results_come_back_in_file_order_or_not_at_all() {
+    fn results_merge_in_file_order_or_not_at_all() {
         let ranges = ranges(0, &[10, 20, 30], 40, true);
         assert_eq!(ranges, [(0, 10), (11, 20), (21, 30), (31, 40)]);
-        let got = read_in_parts(&ranges, 2, |i, (s, e)| Some((i, e - s)));
+        let append = |all: &mut Vec<(usize, u64)>, next: Vec<(usize, u64)>| {
+            all.extend(next);
+            true
+        };
+        let got = read_in_parts(&ranges, 2, |i, (s, e)| Some(vec![(i, e - s)]), append);
         assert_eq!(got, Some(vec![(0, 10), (1, 9), (2, 9), (3, 9)]));
-        let got = read_in_parts(&ranges, 2, |i, _| (i != 2).then_some(i));
+        let got = read_in_parts(&ranges, 2, |i, _| (i != 2).then_some(vec![(i, 0)]), append);
+        assert_eq!(got, None);
+        let refuse_third = |all: &mut Vec<usize>, next: Vec<usize>| {
+            all.extend(next);
+            all.len() < 3
+        };
+        let got = read_in_parts(&ranges, 2, |i, _| Some(vec![i]), refuse_third);
         assert_eq!(got, None);
     }
 }
