@@ -1,4 +1,4 @@
-//! One part of a FeatureCollection, read in chunks of about a megabyte
+//! One part of a FeatureCollection, read in chunks of a quarter megabyte
 //! that are parsed from memory.
 //!
 //! serde_json parses a slice several times faster than a reader (strings
@@ -25,7 +25,7 @@ use crate::ProfileOptions;
 
 /// Bytes of a part parsed at once, at least (a quarter of a small part,
 /// so that small parts, in tests, are cut too).
-const CHUNK: usize = 1 << 20;
+const CHUNK: usize = 256 << 10;
 
 /// Chunks are never cut smaller than this.
 const MIN_CHUNK: usize = 1 << 10;
