@@ -148,31 +148,66 @@ pub(crate) fn read_lines(
     reader: Option<Reader>,
 ) -> Result<LinesRun, Attempt> {
     let max_line = opts.limits.max_record_bytes;
+    let io = |e| Attempt::Failed(ProfileError::io("read", e));
+    let too_long = |number: u64| {
+        Attempt::Failed(ProfileError::limit(
+            "json",
+            format!("NDJSON line {number} is longer than {max_line} bytes"),
+        ))
+    };
+    let mut lines = Lines {
+        decoding,
+        opts,
+        reader,
+        bad: BadLines::default(),
+    };
     let mut line = Vec::new();
     let mut number = 0u64;
-    let mut reader = reader;
-    let mut bad = BadLines::default();
     loop {
-        let read = source::read_line(input, &mut line, max_line)
-            .map_err(|e| ProfileError::io("read", e))?;
-        match read {
-            LineRead::Eof => break,
-            LineRead::TooLong => {
-                return Err(ProfileError::limit(
-                    "json",
-                    format!("NDJSON line {} is longer than {max_line} bytes", number + 1),
-                )
-                .into());
+        // A line wholly in the input's buffer is read where it is.
+        let buffered = input.fill_buf().map_err(io)?;
+        if let Some(end) = memchr::memchr(b'\n', buffered) {
+            number += 1;
+            if end > max_line {
+                return Err(too_long(number));
             }
+            lines.line(&buffered[..end], number)?;
+            input.consume(end + 1);
+            continue;
+        }
+        match source::read_line(input, &mut line, max_line).map_err(io)? {
+            LineRead::Eof => break,
+            LineRead::TooLong => return Err(too_long(number + 1)),
             LineRead::Line => number += 1,
         }
-        let Some(text) = line_value(&line) else {
-            continue;
+        lines.line(&line, number)?;
+    }
+    Ok(LinesRun {
+        reader: lines.reader,
+        bad: lines.bad,
+        lines: number,
+    })
+}
+
+/// The state of a read of lines.
+struct Lines<'o> {
+    decoding: Decoding,
+    opts: &'o ProfileOptions,
+    reader: Option<Reader>,
+    bad: BadLines,
+}
+
+impl Lines<'_> {
+    /// Reads line `number` (without its line feed).
+    fn line(&mut self, line: &[u8], number: u64) -> Result<(), Attempt> {
+        let opts = self.opts;
+        let Some(text) = line_value(line) else {
+            return Ok(());
         };
         // A line that parses is valid UTF-8: serde_json checks every
         // string and member name, and any other byte above 0x7F is a
         // syntax error. So only a line that fails is checked.
-        let streamed = match &mut reader {
+        let streamed = match &mut self.reader {
             Some(current) if opts.limits.max_json_depth >= PARSER_DEPTH_LIMIT => {
                 Some(current.read(text).map(|()| current))
             }
@@ -181,7 +216,7 @@ pub(crate) fn read_lines(
         let value = match streamed {
             Some(Ok(current)) => {
                 current.commit()?;
-                continue;
+                return Ok(());
             }
             Some(Err(e)) => Err(e),
             None => serde_json::from_slice::<Value>(text),
@@ -189,7 +224,7 @@ pub(crate) fn read_lines(
         let value = match value {
             Ok(v) => v,
             Err(_)
-                if matches!(decoding, Decoding::Utf8 { .. })
+                if matches!(self.decoding, Decoding::Utf8 { .. })
                     && std::str::from_utf8(text).is_err() =>
             {
                 return Err(Attempt::NotUtf8);
@@ -198,13 +233,13 @@ pub(crate) fn read_lines(
                 return Err(line_error(describe(&e, opts.limits.max_json_depth), number).into());
             }
             Err(e) => {
-                bad.count += 1;
-                bad.first.get_or_insert_with(|| {
+                self.bad.count += 1;
+                self.bad.first.get_or_insert_with(|| {
                     let cause =
                         format!("{} (column {})", strip_position(&e.to_string()), e.column());
                     (number, cause)
                 });
-                continue;
+                return Ok(());
             }
         };
         if opts.limits.max_json_depth < PARSER_DEPTH_LIMIT
@@ -219,17 +254,13 @@ pub(crate) fn read_lines(
             )
             .into());
         }
-        let current = match &mut reader {
+        let current = match &mut self.reader {
             Some(r) => r,
-            None => reader.insert(first_reader(&value, number, opts)?),
+            None => self.reader.insert(first_reader(&value, number, opts)?),
         };
         current.accept(value)?;
+        Ok(())
     }
-    Ok(LinesRun {
-        reader,
-        bad,
-        lines: number,
-    })
 }
 
 /// The JSON text of a line: trimmed, without the record separator of a
