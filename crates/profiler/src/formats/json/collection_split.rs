@@ -17,7 +17,9 @@
 //! A cut anywhere but between two features leaves some part unbalanced,
 //! and any failed part voids the attempt: the file is read again on one
 //! thread, which also reports real errors with their real position. Only
-//! UTF-8 is split (a comma byte is then always a comma).
+//! UTF-8 is split (a comma byte is then always a comma). Each part is
+//! itself read in chunks cut and checked the same way
+//! ([`super::collection_chunks`]), so that it is parsed from memory.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};

@@ -332,3 +332,28 @@ fn latin1_past_the_first_part_is_read_again_as_windows_1252() {
         assert_eq!(ville["examples"][0], city, "{ville}");
     }
 }
+
+#[test]
+fn files_with_a_byte_order_mark_are_split_after_it() {
+    let opts = ProfileOptions::default();
+    let bom = Decoding::Utf8 { bom: true };
+    let mut lines = b"\xEF\xBB\xBF".to_vec();
+    lines.extend_from_slice(varied_ndjson().as_bytes());
+    let mut collection = b"\xEF\xBB\xBF".to_vec();
+    collection.extend_from_slice(varied_collection(true).as_bytes());
+    let lines = temp_file(&lines);
+    let collection = temp_file(&collection);
+    let split_lines = lines_split::read(lines.path(), bom, &opts, &MANY_PARTS);
+    assert!(matches!(split_lines, Ok(Some(_))), "ndjson read in parts");
+    let split_collection = collection_split::read(collection.path(), bom, &opts, &MANY_PARTS);
+    assert!(
+        matches!(split_collection, Ok(Some(_))),
+        "geojson read in parts"
+    );
+    for file in [&lines, &collection] {
+        let (one, many) = both(file.path());
+        let one = one.expect("profiled");
+        assert!(one.contains("\"encoding\": \"utf-8\""), "{one}");
+        assert_eq!(Ok(one), many);
+    }
+}
