@@ -15,7 +15,7 @@ use std::path::Path;
 
 use super::failure::Attempt;
 use super::ndjson::{LinesRun, read_lines, reader_from_head};
-use super::parts::{PartText, clean_stats, part_count, ranges, read_in_parts};
+use super::parts::{PartText, part_count, ranges, read_in_parts};
 use super::source::{ByteStats, Decoding};
 use crate::formats::csv::parallel::Parallelism;
 use crate::{ProfileError, ProfileOptions};
@@ -45,7 +45,7 @@ pub(crate) fn read(
         return Ok(None);
     }
     let first = if bom { 3 } else { 0 };
-    let mut head = PartText::open(path, (first, len), b"", b"").map_err(io)?;
+    let mut head = PartText::open(path, (first, len)).map_err(io)?;
     let Some(kind) = reader_from_head(&mut head.reader, opts, HEAD_LINES) else {
         return Ok(None);
     };
@@ -60,10 +60,10 @@ pub(crate) fn read(
         "ndjson read in parts"
     );
     let read_part = |_, range| {
-        let mut text = PartText::open(path, range, b"", b"").ok()?;
+        let mut text = PartText::open(path, range).ok()?;
         text.stats.leave_utf8_to_reader();
         let run = read_lines(&mut text.reader, decoding, opts, Some(kind.same_kind(opts))).ok()?;
-        Some((run, clean_stats(&text.stats)?))
+        Some((run, text.stats.get()))
     };
     let merge = |(run, stats): &mut (LinesRun, ByteStats),
                  (next, next_stats): (LinesRun, ByteStats)| {

@@ -2,12 +2,13 @@
 //!
 //! The format readers ([`super::lines_split`] for NDJSON,
 //! [`super::collection_split`] for a FeatureCollection) choose where the
-//! parts start; here each part's bytes are read with their own statistics
-//! ([`PartText`]) on std scoped threads, which take the parts in turns so
-//! that a thread slowed down by the rest of the machine does less of the
-//! work. Any failure stops the other threads and voids the whole attempt:
-//! the caller then reads the file on one thread, which gives the exact
-//! error (with its line number) or finds that the cut was a bad guess.
+//! parts start and how a part is read; here the parts are read on std
+//! scoped threads, which take them in turns so that a thread slowed down
+//! by the rest of the machine does less of the work, and their results
+//! are merged in file order as they come in. Any failure stops the other
+//! threads and voids the whole attempt: the caller then reads the file on
+//! one thread, which gives the exact error (with its line number) or finds
+//! that a cut was a bad guess.
 
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
@@ -15,10 +16,10 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use super::source::{ByteStats, StatsHandle, watch};
+use super::source::{StatsHandle, watch};
 use crate::formats::csv::parallel::Parallelism;
 
-/// Threads read parts of at most this many parts per thread.
+/// Parts per thread at most.
 const PARTS_PER_THREAD: u64 = 8;
 
 /// Buffer of a part's reader.
@@ -38,36 +39,23 @@ pub(crate) fn part_count(parallelism: &Parallelism, len: u64) -> usize {
     usize::try_from((threads * per_thread).min(most).max(1)).unwrap_or(1)
 }
 
-/// The UTF-8 bytes of one part: `prefix`, bytes `start..end` of the file,
-/// then `suffix`, with statistics over the file's bytes only.
+/// Bytes `start..end` of a file, buffered, with their statistics.
 pub(crate) struct PartText {
     pub reader: BufReader<Box<dyn Read>>,
     pub stats: StatsHandle,
 }
 
 impl PartText {
-    pub fn open(
-        path: &Path,
-        (start, end): (u64, u64),
-        prefix: &'static [u8],
-        suffix: &'static [u8],
-    ) -> io::Result<PartText> {
+    pub fn open(path: &Path, (start, end): (u64, u64)) -> io::Result<PartText> {
         let mut file = File::open(path)?;
         file.seek(SeekFrom::Start(start))?;
         let (watched, stats) = watch(file.take(end.saturating_sub(start)));
-        let text: Box<dyn Read> = Box::new(prefix.chain(watched).chain(suffix));
+        let text: Box<dyn Read> = Box::new(watched);
         Ok(PartText {
             reader: BufReader::with_capacity(PART_BUFFER, text),
             stats,
         })
     }
-}
-
-/// What a part's statistics say, once it is read: `None` when the bytes
-/// are not valid UTF-8 (the whole file is then read on one thread).
-pub(crate) fn clean_stats(stats: &StatsHandle) -> Option<ByteStats> {
-    let stats = stats.get();
-    (!stats.invalid_utf8).then_some(stats)
 }
 
 /// Parts read but not merged yet, and the merge of those before them.
