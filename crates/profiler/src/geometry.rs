@@ -81,6 +81,15 @@ impl GeometryStats {
         self.bbox.merge(bbox);
     }
 
+    /// Folds in the statistics of another part of the same layer.
+    pub fn merge(&mut self, other: &GeometryStats) {
+        for (name, n) in &other.types {
+            *self.types.entry(name.clone()).or_insert(0) += n;
+        }
+        self.count += other.count;
+        self.bbox.merge(&other.bbox);
+    }
+
     /// Features that carried a geometry.
     pub fn count(&self) -> u64 {
         self.count

@@ -20,11 +20,13 @@ use serde::de::DeserializeSeed;
 use serde_json::Value;
 
 use super::Profiled;
+use super::collection_split;
 use super::failure::{Attempt, classify};
 use super::geojson::FeatureCollector;
 use super::records::{NonObjects, RecordsCollector};
 use super::source::{self, Decoding};
 use super::walk::{ArrayMember, AtPath, DepthCheck, Elements, RecordSink, Survey, SurveyReport};
+use crate::formats::csv::parallel::Parallelism;
 use crate::{ProfileError, ProfileOptions};
 
 /// Member names that conventionally hold records, in order of preference.
@@ -70,9 +72,17 @@ pub(crate) fn profile_object(
     path: &Path,
     decoding: Decoding,
     opts: &ProfileOptions,
+    parallelism: &Parallelism,
 ) -> Result<Profiled, Attempt> {
-    let mut features = FeatureCollector::new(opts);
-    let (survey, encoding) = survey(path, decoding, opts, &mut features)?;
+    let (survey, encoding, mut features) =
+        match collection_split::read(path, decoding, opts, parallelism)? {
+            Some(parts) => (parts.report, decoding.label(&parts.stats), parts.features),
+            None => {
+                let mut features = FeatureCollector::new(opts);
+                let (survey, encoding) = survey(path, decoding, opts, &mut features)?;
+                (survey, encoding, features)
+            }
+        };
     tracing::debug!(
         kind = survey.kind.as_deref(),
         arrays = survey.arrays.len(),
@@ -247,12 +257,12 @@ fn survey(
 
 /// Streams the array at `member` (the top level itself when empty) into
 /// `sink`; returns the encoding label.
-fn stream(
+fn stream<S: RecordSink>(
     path: &Path,
     decoding: Decoding,
     opts: &ProfileOptions,
     member: &[String],
-    sink: &mut dyn RecordSink,
+    sink: &mut S,
 ) -> Result<String, Attempt> {
     let source = source::open(path, decoding, opts)?;
     let stats = source.stats.clone();

@@ -6,13 +6,19 @@
 //! not columns. An empty object is kept as one cell holding `{}`: dropping
 //! it would hide that the key exists.
 
-use serde_json::{Map, Value};
+#[cfg(test)]
+use serde_json::Map;
+use serde_json::Value;
 
-/// Appends the cells of `record` to `out`, in document order.
+/// Appends the cells of `record` to `out`, in document order: the
+/// reference that [`super::flat`], which reads records without building
+/// them, is checked against.
+#[cfg(test)]
 pub(crate) fn flatten(record: Map<String, Value>, out: &mut Vec<(String, Value)>) {
     flatten_into(None, record, out);
 }
 
+#[cfg(test)]
 fn flatten_into(prefix: Option<&str>, object: Map<String, Value>, out: &mut Vec<(String, Value)>) {
     for (key, value) in object {
         let name = match prefix {

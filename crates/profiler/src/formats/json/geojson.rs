@@ -12,12 +12,18 @@
 //! one; otherwise RFC 7946's WGS 84, unless the coordinates are plainly not
 //! longitude/latitude.
 
+use std::fmt;
+
 use dataprof_model::GeometryProfile;
 use geojson::GeometryValue;
-use serde_json::{Map, Value};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+use super::feature_geometry::{Checked, GeometryDraft, GeometryInto};
+use super::flat::{FlatRecord, Skip};
 
 use super::records::{RecordTable, TableOutcome, kind_of};
-use super::walk::RecordSink;
+use super::walk::{RecordSink, scalars_are};
 use crate::crs::{self, BboxCrs};
 use crate::geometry::{BboxAccumulator, GeometryStats};
 use crate::{ProfileError, ProfileOptions};
@@ -27,11 +33,17 @@ pub(crate) struct FeatureCollector {
     table: RecordTable,
     geometry: GeometryStats,
     invalid: u64,
-    first_invalid: Option<String>,
+    /// The number (1-based) of the first feature with an invalid geometry,
+    /// and why.
+    first_invalid: Option<(u64, String)>,
     /// Features whose `properties` is neither an object nor null.
     odd_properties: u64,
     /// Elements of `features` that are not objects.
     not_features: u64,
+    /// The properties of the feature being read, and the rest of it.
+    flat: FlatRecord,
+    draft: GeometryDraft,
+    pending: Option<Pending>,
 }
 
 impl FeatureCollector {
@@ -43,7 +55,16 @@ impl FeatureCollector {
             first_invalid: None,
             odd_properties: 0,
             not_features: 0,
+            flat: FlatRecord::default(),
+            draft: GeometryDraft::default(),
+            pending: None,
         }
+    }
+
+    /// Features read so far.
+    #[cfg(test)]
+    pub fn record_count(&self) -> u64 {
+        self.table.record_count()
     }
 
     fn add_geometry(&mut self, geometry: Value, feature: u64) {
@@ -58,10 +79,23 @@ impl FeatureCollector {
             Ok((kind, bbox)) => self.geometry.add(kind, &bbox),
             Err(reason) => {
                 self.invalid += 1;
-                self.first_invalid
-                    .get_or_insert_with(|| format!("feature {feature}: {reason}"));
+                self.first_invalid.get_or_insert((feature, reason));
             }
         }
+    }
+
+    /// Folds in the collector of the features that follow this one's.
+    pub fn merge(&mut self, next: FeatureCollector) -> Result<(), ProfileError> {
+        let before = self.table.record_count();
+        self.table.merge(next.table)?;
+        self.geometry.merge(&next.geometry);
+        self.invalid += next.invalid;
+        if self.first_invalid.is_none() {
+            self.first_invalid = next.first_invalid.map(|(n, reason)| (before + n, reason));
+        }
+        self.odd_properties += next.odd_properties;
+        self.not_features += next.not_features;
+        Ok(())
     }
 
     /// The table, the geometry profile and the warnings. `crs_member` is
@@ -72,7 +106,11 @@ impl FeatureCollector {
             warnings.push(format!(
                 "{} features have an invalid geometry, left out of the geometry facts (first: {})",
                 self.invalid,
-                self.first_invalid.as_deref().unwrap_or("?")
+                self.first_invalid
+                    .as_ref()
+                    .map_or("?".to_owned(), |(n, reason)| format!(
+                        "feature {n}: {reason}"
+                    ))
             ));
         }
         if self.odd_properties > 0 {
@@ -103,20 +141,209 @@ impl RecordSink for FeatureCollector {
             return Ok(());
         };
         let number = self.table.record_count() + 1;
-        let properties = match feature.remove("properties") {
-            Some(Value::Object(p)) => p,
-            None | Some(Value::Null) => Map::new(),
+        match feature.remove("properties") {
+            Some(Value::Object(p)) => self.flat.fill_from_map(p),
+            None | Some(Value::Null) => self.flat.clear(),
             Some(_) => {
                 self.odd_properties += 1;
-                Map::new()
+                self.flat.clear();
             }
-        };
-        self.table.add(properties)?;
+        }
+        self.table.add_flat(&self.flat)?;
         match feature.remove("geometry") {
             None | Some(Value::Null) => {}
             Some(g) => self.add_geometry(g, number),
         }
         Ok(())
+    }
+
+    fn read<'de, D: Deserializer<'de>>(&mut self, deserializer: D) -> Result<(), D::Error> {
+        let seed = FeatureInto {
+            flat: &mut self.flat,
+            geometry: &mut self.draft,
+        };
+        self.pending = Some(seed.deserialize(deserializer)?);
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<(), ProfileError> {
+        let Some(pending) = self.pending.take() else {
+            return Ok(());
+        };
+        let Pending::Feature { properties } = pending else {
+            self.not_features += 1;
+            return Ok(());
+        };
+        let number = self.table.record_count() + 1;
+        match properties {
+            Properties::Object => {}
+            Properties::Missing => self.flat.clear(),
+            Properties::Odd => {
+                self.odd_properties += 1;
+                self.flat.clear();
+            }
+        }
+        self.table.add_flat(&self.flat)?;
+        match self.draft.check() {
+            Checked::Absent => {}
+            Checked::Simple(kind, bbox) => self.geometry.add(kind, &bbox),
+            Checked::Whole(g) => self.add_geometry(g, number),
+        }
+        Ok(())
+    }
+}
+
+/// A feature read from the parser, before it is added.
+enum Pending {
+    /// A feature: its properties are in the [`FlatRecord`], its geometry
+    /// (the last `geometry` member, as in a parsed object) in the
+    /// [`GeometryDraft`].
+    Feature { properties: Properties },
+    /// An element of `features` that is not an object.
+    NotObject,
+}
+
+/// What a feature's `properties` member held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Properties {
+    /// An object, now in the [`FlatRecord`].
+    Object,
+    /// No member, or `null`.
+    Missing,
+    /// Neither an object nor null.
+    Odd,
+}
+
+/// Reads a feature: `properties` (the first one) into a [`FlatRecord`],
+/// `geometry` into a [`GeometryDraft`], other members skipped.
+struct FeatureInto<'r> {
+    flat: &'r mut FlatRecord,
+    geometry: &'r mut GeometryDraft,
+}
+
+impl<'de> DeserializeSeed<'de> for FeatureInto<'_> {
+    type Value = Pending;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Pending, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FeatureInto<'_> {
+    type Value = Pending;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a GeoJSON feature")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Pending, A::Error> {
+        let mut properties = None;
+        self.geometry.clear();
+        while let Some(key) = map.next_key_seed(FeatureKey)? {
+            match key {
+                Member::Properties if properties.is_none() => {
+                    properties = Some(map.next_value_seed(PropertiesInto(&mut *self.flat))?);
+                }
+                Member::Geometry => map.next_value_seed(GeometryInto(&mut *self.geometry))?,
+                _ => {
+                    map.next_value_seed(Skip)?;
+                }
+            }
+        }
+        Ok(Pending::Feature {
+            properties: properties.unwrap_or(Properties::Missing),
+        })
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Pending, A::Error> {
+        self.geometry.clear();
+        while seq.next_element_seed(Skip)?.is_some() {}
+        Ok(Pending::NotObject)
+    }
+
+    scalars_are!(Pending::NotObject);
+}
+
+/// The feature members that matter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Member {
+    Properties,
+    Geometry,
+    Other,
+}
+
+struct FeatureKey;
+
+impl<'de> DeserializeSeed<'de> for FeatureKey {
+    type Value = Member;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Member, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FeatureKey {
+    type Value = Member;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Member, E> {
+        Ok(match key {
+            "properties" => Member::Properties,
+            "geometry" => Member::Geometry,
+            _ => Member::Other,
+        })
+    }
+}
+
+/// Reads a feature's `properties` into a [`FlatRecord`] when it is an
+/// object.
+struct PropertiesInto<'r>(&'r mut FlatRecord);
+
+impl<'de> DeserializeSeed<'de> for PropertiesInto<'_> {
+    type Value = Properties;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Properties, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PropertiesInto<'_> {
+    type Value = Properties;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object or null")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Properties, A::Error> {
+        self.0.read_record(&mut map)?;
+        Ok(Properties::Object)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Properties, A::Error> {
+        while seq.next_element_seed(Skip)?.is_some() {}
+        Ok(Properties::Odd)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Properties, E> {
+        Ok(Properties::Missing)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Properties, E> {
+        Ok(Properties::Odd)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Properties, E> {
+        Ok(Properties::Odd)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Properties, E> {
+        Ok(Properties::Odd)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Properties, E> {
+        Ok(Properties::Odd)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Properties, E> {
+        Ok(Properties::Odd)
     }
 }
 

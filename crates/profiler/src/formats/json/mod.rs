@@ -2,9 +2,13 @@
 //! (Opendatasoft API v1 `records`, API v2 `results`, CKAN `result.records`
 //! ...), GeoJSON, and NDJSON / JSON Lines.
 //!
-//! Everything streams: a record (a feature, a line) is held as one `Value`
-//! at a time, never the whole document, so a file of any size is read in
-//! memory bounded by its largest record.
+//! Everything streams: one record (a feature, a line) is held at a time,
+//! never the whole document, so a file of any size is read in memory
+//! bounded by its largest record.
+//!
+//! Large UTF-8 NDJSON files and FeatureCollections are read in parts on
+//! several threads, each part with its own field table, merged in file
+//! order into exactly the profile one thread gives.
 //!
 //! Layout:
 //! - [`source`]: opening the file as UTF-8 (BOM, UTF-16, Windows-1252
@@ -13,16 +17,28 @@
 //! - [`walk`]: the serde visitors that stream a document's structure.
 //! - [`document`]: arrays, wrapping objects and GeoJSON documents.
 //! - [`ndjson`]: line-delimited files.
-//! - [`records`] and [`flatten`]: the field table records add up to.
-//! - [`geojson`]: features, geometry facts and the CRS.
+//! - [`parts`], [`lines_split`], [`collection_split`],
+//!   [`collection_chunks`]: reading in parts.
+//! - [`records`], [`flat`] and [`flatten`]: the field table records add
+//!   up to, and records read straight from the parser into it.
+//! - [`geojson`] and [`feature_geometry`]: features, geometry facts and
+//!   the CRS.
 //! - [`failure`]: errors and their messages.
 
+mod collection_chunks;
+mod collection_split;
 mod detect;
 mod document;
 mod failure;
+mod feature_geometry;
+mod flat;
 mod flatten;
 mod geojson;
+mod lines_split;
 mod ndjson;
+#[cfg(test)]
+mod parallel_tests;
+mod parts;
 mod records;
 mod source;
 mod walk;
@@ -39,6 +55,7 @@ use failure::Attempt;
 use records::TableOutcome;
 use source::Decoding;
 
+use crate::formats::csv::parallel::Parallelism;
 use crate::{ProfileError, ProfileOptions};
 
 /// What one of the readers found, before it becomes a [`SourceProfile`].
@@ -54,12 +71,32 @@ pub(crate) struct Profiled {
 /// Profiles a JSON, NDJSON or GeoJSON file; which one is decided from the
 /// bytes.
 pub fn profile(path: &Path, opts: &ProfileOptions) -> Result<SourceProfile, ProfileError> {
+    // Parts are cut by the file's length: a file still downloading has
+    // none yet, so it is read as it grows, on one thread.
+    let parallelism = if opts.growing.is_some() {
+        Parallelism {
+            threads: 1,
+            ..Parallelism::of_machine()
+        }
+    } else {
+        Parallelism::of_machine()
+    };
+    profile_with(path, opts, parallelism)
+}
+
+/// [`profile`], with at most `parallelism` threads (large UTF-8 NDJSON
+/// files and FeatureCollections are read in parts; see [`parts`]).
+pub fn profile_with(
+    path: &Path,
+    opts: &ProfileOptions,
+    parallelism: Parallelism,
+) -> Result<SourceProfile, ProfileError> {
     let head = crate::read_head(path, 4, opts)?;
     let decoding = Decoding::from_head(&head);
-    let profiled = match profile_as(path, opts, decoding) {
+    let profiled = match profile_as(path, opts, decoding, &parallelism) {
         Err(Attempt::NotUtf8) => {
             tracing::info!(path = %path.display(), "json is not valid UTF-8; reading it as Windows-1252");
-            profile_as(path, opts, Decoding::Windows1252)
+            profile_as(path, opts, Decoding::Windows1252, &parallelism)
         }
         other => other,
     };
@@ -100,13 +137,18 @@ pub fn profile(path: &Path, opts: &ProfileOptions) -> Result<SourceProfile, Prof
     })
 }
 
-fn profile_as(path: &Path, opts: &ProfileOptions, decoding: Decoding) -> Result<Profiled, Attempt> {
+fn profile_as(
+    path: &Path,
+    opts: &ProfileOptions,
+    decoding: Decoding,
+    parallelism: &Parallelism,
+) -> Result<Profiled, Attempt> {
     let layout = detect::layout(path, decoding, opts)?;
     tracing::debug!(path = %path.display(), ?layout, ?decoding, "json layout");
     match layout {
         Layout::Array => document::profile_array(path, decoding, opts),
-        Layout::Object => document::profile_object(path, decoding, opts),
-        Layout::Lines => ndjson::profile(path, decoding, opts),
+        Layout::Object => document::profile_object(path, decoding, opts, parallelism),
+        Layout::Lines => ndjson::profile(path, decoding, opts, parallelism),
         Layout::Scalar(first) => Err(scalar_document(path, decoding, opts, first)),
         Layout::Blank => {
             Err(ProfileError::unsupported("empty", "the file holds only white space").into())

@@ -8,6 +8,7 @@
 //! RFC 8142, whose lines may start with 0x1E), the lines are read as
 //! features.
 
+use std::io::BufRead;
 use std::path::Path;
 
 use serde_json::Value;
@@ -15,21 +16,61 @@ use serde_json::Value;
 use super::Profiled;
 use super::failure::{Attempt, describe, strip_position};
 use super::geojson::FeatureCollector;
+use super::lines_split;
 use super::records::{NonObjects, RecordsCollector, kind_of};
-use super::source::{self, Decoding, LineRead};
+use super::source::{self, ByteStats, Decoding, LineRead};
 use super::walk::{PARSER_DEPTH_LIMIT, RecordSink, depth};
+use crate::formats::csv::parallel::Parallelism;
 use crate::{ProfileError, ProfileOptions};
 
-enum Reader {
-    Records(RecordsCollector),
-    Features(FeatureCollector),
+pub(crate) enum Reader {
+    Records(Box<RecordsCollector>),
+    Features(Box<FeatureCollector>),
 }
 
 impl Reader {
-    fn sink(&mut self) -> &mut dyn RecordSink {
+    fn accept(&mut self, value: Value) -> Result<(), ProfileError> {
         match self {
-            Reader::Records(r) => r,
-            Reader::Features(f) => f,
+            Reader::Records(r) => r.accept(value),
+            Reader::Features(f) => f.accept(value),
+        }
+    }
+
+    /// Parses a line straight into the reader; nothing is added until
+    /// [`Reader::commit`].
+    fn read(&mut self, text: &[u8]) -> Result<(), serde_json::Error> {
+        match self {
+            Reader::Records(r) => read_one(r.as_mut(), text),
+            Reader::Features(f) => read_one(f.as_mut(), text),
+        }
+    }
+
+    fn commit(&mut self) -> Result<(), ProfileError> {
+        match self {
+            Reader::Records(r) => r.commit(),
+            Reader::Features(f) => f.commit(),
+        }
+    }
+
+    /// A fresh reader of the same kind.
+    pub(crate) fn same_kind(&self, opts: &ProfileOptions) -> Reader {
+        match self {
+            Reader::Records(_) => {
+                Reader::Records(Box::new(RecordsCollector::new(opts, NonObjects::Skip)))
+            }
+            Reader::Features(_) => Reader::Features(Box::new(FeatureCollector::new(opts))),
+        }
+    }
+
+    /// Folds in the reader of the lines that follow this one's.
+    fn merge(&mut self, next: Reader) -> Result<(), ProfileError> {
+        match (self, next) {
+            (Reader::Records(a), Reader::Records(b)) => a.merge(*b),
+            (Reader::Features(a), Reader::Features(b)) => a.merge(*b),
+            _ => Err(ProfileError::malformed(
+                "json",
+                "NDJSON parts were read as different kinds",
+            )),
         }
     }
 }
@@ -38,59 +79,167 @@ impl Reader {
 #[derive(Default)]
 struct BadLines {
     count: u64,
-    first: Option<String>,
+    /// The first one's line number and cause.
+    first: Option<(u64, String)>,
+}
+
+/// What reading a run of lines found.
+pub(crate) struct LinesRun {
+    reader: Option<Reader>,
+    bad: BadLines,
+    /// Lines read, blank ones included.
+    lines: u64,
+}
+
+impl LinesRun {
+    /// Lines read, blank ones included.
+    #[cfg(test)]
+    pub(crate) fn lines(&self) -> u64 {
+        self.lines
+    }
+
+    /// Folds in the run of the lines that follow this one's.
+    pub(crate) fn merge(&mut self, next: LinesRun) -> Result<(), ProfileError> {
+        if self.bad.first.is_none() {
+            self.bad.first = next.bad.first.map(|(n, cause)| (self.lines + n, cause));
+        }
+        self.bad.count += next.bad.count;
+        self.lines += next.lines;
+        match (&mut self.reader, next.reader) {
+            (Some(mine), Some(theirs)) => mine.merge(theirs),
+            (None, theirs) => {
+                self.reader = theirs;
+                Ok(())
+            }
+            (Some(_), None) => Ok(()),
+        }
+    }
 }
 
 pub(crate) fn profile(
     path: &Path,
     decoding: Decoding,
     opts: &ProfileOptions,
+    parallelism: &Parallelism,
 ) -> Result<Profiled, Attempt> {
+    if let Some((run, stats)) = lines_split::read(path, decoding, opts, parallelism)? {
+        return finish(run, decoding, &stats);
+    }
     let source = source::open(path, decoding, opts)?;
     let stats = source.stats.clone();
+    if matches!(decoding, Decoding::Utf8 { .. }) {
+        stats.leave_utf8_to_reader();
+    }
     let mut input = source.reader;
+    let run = read_lines(&mut input, decoding, opts, None)?;
+    let stats = stats.get();
+    if matches!(decoding, Decoding::Utf8 { .. }) && stats.invalid_utf8 {
+        return Err(Attempt::NotUtf8);
+    }
+    finish(run, decoding, &stats)
+}
+
+/// Reads lines until the end of `input`. Without a `reader`, the first
+/// valid value decides which one reads the lines (see [`first_reader`]).
+pub(crate) fn read_lines(
+    input: &mut impl BufRead,
+    decoding: Decoding,
+    opts: &ProfileOptions,
+    reader: Option<Reader>,
+) -> Result<LinesRun, Attempt> {
     let max_line = opts.limits.max_record_bytes;
+    let io = |e| Attempt::Failed(ProfileError::io("read", e));
+    let too_long = |number: u64| {
+        Attempt::Failed(ProfileError::limit(
+            "json",
+            format!("NDJSON line {number} is longer than {max_line} bytes"),
+        ))
+    };
+    let mut lines = Lines {
+        decoding,
+        opts,
+        reader,
+        bad: BadLines::default(),
+    };
     let mut line = Vec::new();
     let mut number = 0u64;
-    let mut reader: Option<Reader> = None;
-    let mut bad = BadLines::default();
     loop {
-        let read = source::read_line(&mut input, &mut line, max_line)
-            .map_err(|e| ProfileError::io("read", e))?;
-        match read {
-            LineRead::Eof => break,
-            LineRead::TooLong => {
-                return Err(ProfileError::limit(
-                    "json",
-                    format!("NDJSON line {} is longer than {max_line} bytes", number + 1),
-                )
-                .into());
+        // A line wholly in the input's buffer is read where it is.
+        let buffered = input.fill_buf().map_err(io)?;
+        if let Some(end) = memchr::memchr(b'\n', buffered) {
+            number += 1;
+            if end > max_line {
+                return Err(too_long(number));
             }
-            LineRead::Line => number += 1,
-        }
-        let text = line.trim_ascii();
-        let text = text.strip_prefix(b"\x1e").unwrap_or(text).trim_ascii();
-        if text.is_empty() {
+            lines.line(&buffered[..end], number)?;
+            input.consume(end + 1);
             continue;
         }
-        if matches!(decoding, Decoding::Utf8 { .. }) && std::str::from_utf8(text).is_err() {
-            return Err(Attempt::NotUtf8);
+        match source::read_line(input, &mut line, max_line).map_err(io)? {
+            LineRead::Eof => break,
+            LineRead::TooLong => return Err(too_long(number + 1)),
+            LineRead::Line => number += 1,
         }
-        let value = match serde_json::from_slice::<Value>(text) {
+        lines.line(&line, number)?;
+    }
+    Ok(LinesRun {
+        reader: lines.reader,
+        bad: lines.bad,
+        lines: number,
+    })
+}
+
+/// The state of a read of lines.
+struct Lines<'o> {
+    decoding: Decoding,
+    opts: &'o ProfileOptions,
+    reader: Option<Reader>,
+    bad: BadLines,
+}
+
+impl Lines<'_> {
+    /// Reads line `number` (without its line feed).
+    fn line(&mut self, line: &[u8], number: u64) -> Result<(), Attempt> {
+        let opts = self.opts;
+        let Some(text) = line_value(line) else {
+            return Ok(());
+        };
+        // A line that parses is valid UTF-8: serde_json checks every
+        // string and member name, and any other byte above 0x7F is a
+        // syntax error. So only a line that fails is checked.
+        let streamed = match &mut self.reader {
+            Some(current) if opts.limits.max_json_depth >= PARSER_DEPTH_LIMIT => {
+                Some(current.read(text).map(|()| current))
+            }
+            _ => None,
+        };
+        let value = match streamed {
+            Some(Ok(current)) => {
+                current.commit()?;
+                return Ok(());
+            }
+            Some(Err(e)) => Err(e),
+            None => serde_json::from_slice::<Value>(text),
+        };
+        let value = match value {
             Ok(v) => v,
+            Err(_)
+                if matches!(self.decoding, Decoding::Utf8 { .. })
+                    && std::str::from_utf8(text).is_err() =>
+            {
+                return Err(Attempt::NotUtf8);
+            }
             Err(e) if strip_position(&e.to_string()).starts_with("recursion limit") => {
                 return Err(line_error(describe(&e, opts.limits.max_json_depth), number).into());
             }
             Err(e) => {
-                bad.count += 1;
-                bad.first.get_or_insert_with(|| {
-                    format!(
-                        "line {number}: {} (column {})",
-                        strip_position(&e.to_string()),
-                        e.column()
-                    )
+                self.bad.count += 1;
+                self.bad.first.get_or_insert_with(|| {
+                    let cause =
+                        format!("{} (column {})", strip_position(&e.to_string()), e.column());
+                    (number, cause)
                 });
-                continue;
+                return Ok(());
             }
         };
         if opts.limits.max_json_depth < PARSER_DEPTH_LIMIT
@@ -105,30 +254,62 @@ pub(crate) fn profile(
             )
             .into());
         }
-        let current = match &mut reader {
+        let current = match &mut self.reader {
             Some(r) => r,
-            None => reader.insert(first_reader(&value, number, opts)?),
+            None => self.reader.insert(first_reader(&value, number, opts)?),
         };
-        current.sink().accept(value)?;
+        current.accept(value)?;
+        Ok(())
     }
-    let stats = stats.get();
-    if matches!(decoding, Decoding::Utf8 { .. }) && stats.invalid_utf8 {
-        return Err(Attempt::NotUtf8);
+}
+
+/// The JSON text of a line: trimmed, without the record separator of a
+/// GeoJSON text sequence; `None` for a blank line.
+fn line_value(line: &[u8]) -> Option<&[u8]> {
+    let text = line.trim_ascii();
+    let text = text.strip_prefix(b"\x1e").unwrap_or(text).trim_ascii();
+    (!text.is_empty()).then_some(text)
+}
+
+/// The reader the first valid value among the first lines of `input`
+/// calls for; `None` when those lines hold none (or refuse to be read).
+pub(crate) fn reader_from_head(
+    input: &mut impl BufRead,
+    opts: &ProfileOptions,
+    max_lines: u64,
+) -> Option<Reader> {
+    let mut line = Vec::new();
+    for number in 1..=max_lines {
+        let read = source::read_line(input, &mut line, opts.limits.max_record_bytes).ok()?;
+        if read != LineRead::Line {
+            return None;
+        }
+        let Some(text) = line_value(&line) else {
+            continue;
+        };
+        if let Ok(value) = serde_json::from_slice::<Value>(text) {
+            return first_reader(&value, number, opts).ok();
+        }
     }
+    None
+}
+
+fn finish(run: LinesRun, decoding: Decoding, stats: &ByteStats) -> Result<Profiled, Attempt> {
+    let LinesRun { reader, bad, .. } = run;
     let Some(reader) = reader else {
         return Err(match bad.first {
-            Some(first) => ProfileError::malformed(
+            Some((number, cause)) => ProfileError::malformed(
                 "json",
-                format!("no line of this NDJSON file is valid JSON ({first})"),
+                format!("no line of this NDJSON file is valid JSON (line {number}: {cause})"),
             ),
             None => ProfileError::unsupported("empty", "the file holds only blank lines"),
         }
         .into());
     };
     let mut warnings = Vec::new();
-    if let Some(first) = &bad.first {
+    if let Some((number, cause)) = &bad.first {
         warnings.push(format!(
-            "{} NDJSON lines are not valid JSON and were skipped (first: {first})",
+            "{} NDJSON lines are not valid JSON and were skipped (first: line {number}: {cause})",
             bad.count
         ));
     }
@@ -142,7 +323,7 @@ pub(crate) fn profile(
     };
     Ok(Profiled {
         format,
-        encoding: decoding.label(&stats),
+        encoding: decoding.label(stats),
         table,
         geometry,
         warnings,
@@ -151,15 +332,22 @@ pub(crate) fn profile(
 
 /// Decides from the first value how to read the lines: features, records,
 /// or not at all (lines of scalars or arrays are not a table).
+/// Parses one value from `text` into `sink`, which must be all of it.
+fn read_one<S: RecordSink>(sink: &mut S, text: &[u8]) -> Result<(), serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_slice(text);
+    sink.read(&mut de)?;
+    de.end()
+}
+
 fn first_reader(value: &Value, number: u64, opts: &ProfileOptions) -> Result<Reader, ProfileError> {
     match value {
         Value::Object(o) if o.get("type").and_then(Value::as_str) == Some("Feature") => {
-            Ok(Reader::Features(FeatureCollector::new(opts)))
+            Ok(Reader::Features(Box::new(FeatureCollector::new(opts))))
         }
-        Value::Object(_) => Ok(Reader::Records(RecordsCollector::new(
+        Value::Object(_) => Ok(Reader::Records(Box::new(RecordsCollector::new(
             opts,
             NonObjects::Skip,
-        ))),
+        )))),
         other => Err(ProfileError::unsupported(
             "json",
             format!(

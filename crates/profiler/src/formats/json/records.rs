@@ -9,9 +9,13 @@
 use std::collections::HashMap;
 
 use dataprof_model::{FieldProfile, Record};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::flatten::{flatten, sample_cell};
+use serde::Deserializer;
+use serde::de::DeserializeSeed;
+
+use super::flat::{Element, ElementInto, FlatRecord, Leaf};
+use super::flatten::sample_cell;
 use super::walk::RecordSink;
 use crate::infer::{ColumnProfiler, InferOptions};
 use crate::{ProfileError, ProfileOptions};
@@ -35,6 +39,10 @@ pub(crate) struct RecordTable {
     /// Cells dropped because their flattened name repeated one already in
     /// the record (`{"a.b":1,"a":{"b":2}}`).
     repeated_names: u64,
+    /// The column of each cell of the previous record, in order.
+    layout: Vec<usize>,
+    /// A reused string value, for string cells.
+    text_cell: Value,
 }
 
 /// What a [`RecordTable`] adds up to.
@@ -57,6 +65,8 @@ impl RecordTable {
             max_cell_chars: opts.limits.max_sample_cell_chars,
             infer: opts.infer.clone(),
             repeated_names: 0,
+            layout: Vec::new(),
+            text_cell: Value::String(String::new()),
         }
     }
 
@@ -65,29 +75,55 @@ impl RecordTable {
     }
 
     /// Adds one record (a JSON object).
-    pub fn add(&mut self, record: Map<String, Value>) -> Result<(), ProfileError> {
+    #[cfg(test)]
+    pub fn add(&mut self, record: serde_json::Map<String, Value>) -> Result<(), ProfileError> {
+        let mut flat = FlatRecord::default();
+        flat.fill_from_map(record);
+        self.add_flat(&flat)
+    }
+
+    /// Adds one record, read into `record`.
+    pub fn add_flat(&mut self, record: &FlatRecord) -> Result<(), ProfileError> {
         self.records += 1;
         let n = self.records;
-        let mut cells = Vec::with_capacity(self.columns.len().max(record.len()));
-        flatten(record, &mut cells);
         let keep_sample = self.samples.len() < self.sample_size;
         let mut sample = Vec::new();
         let mut present = 0usize;
-        for (name, value) in cells {
-            let i = match self.index.get(&name) {
-                Some(&i) => i,
+        for (position, (name, leaf)) in record.cells().enumerate() {
+            let i = match self.column_at(position, name) {
+                Some(i) => i,
                 None => self.new_column(name, n)?,
             };
+            if let Some(slot) = self.layout.get_mut(position) {
+                *slot = i;
+            } else {
+                self.layout.push(i);
+            }
             let column = &mut self.columns[i];
             if column.last_record == n {
                 self.repeated_names += 1;
                 continue;
             }
             column.last_record = n;
-            column.profiler.observe_json(&value);
             present += 1;
+            match leaf {
+                Leaf::Text(range) => {
+                    let text = record.text(range);
+                    if let Value::String(reused) = &mut self.text_cell {
+                        reused.clear();
+                        reused.push_str(text);
+                    } else {
+                        self.text_cell = Value::String(text.to_owned());
+                    }
+                    column.profiler.observe_json(&self.text_cell);
+                }
+                Leaf::Null => column.profiler.observe_json(&Value::Null),
+                Leaf::Bool(b) => column.profiler.observe_json(&Value::Bool(*b)),
+                Leaf::Number(num) => column.profiler.observe_json(&Value::Number(num.clone())),
+                Leaf::Whole(value) => column.profiler.observe_json(value),
+            }
             if keep_sample {
-                sample.push((i, sample_cell(value, self.max_cell_chars)));
+                sample.push((i, sample_cell(record.value(leaf), self.max_cell_chars)));
             }
         }
         if present < self.columns.len() {
@@ -103,9 +139,25 @@ impl RecordTable {
         Ok(())
     }
 
+    /// The column named `name`: first the one at the same position in the
+    /// previous record (records mostly repeat their keys in order), then
+    /// by name.
+    fn column_at(&self, position: usize, name: &str) -> Option<usize> {
+        let guess = self.layout.get(position).copied();
+        if let Some(i) = guess
+            && self
+                .columns
+                .get(i)
+                .is_some_and(|c| c.profiler.name() == name)
+        {
+            return Some(i);
+        }
+        self.index.get(name).copied()
+    }
+
     /// Registers a field first seen in record `n`: the records before it
     /// lacked it.
-    fn new_column(&mut self, name: String, n: u64) -> Result<usize, ProfileError> {
+    fn new_column(&mut self, name: &str, n: u64) -> Result<usize, ProfileError> {
         if self.columns.len() >= self.max_fields {
             return Err(ProfileError::limit(
                 "json",
@@ -115,17 +167,70 @@ impl RecordTable {
                 ),
             ));
         }
-        let mut profiler = ColumnProfiler::new(name.clone(), self.infer.clone());
+        let mut profiler = ColumnProfiler::new(name, self.infer.clone());
         if n > 1 {
             profiler.observe_missing(n - 1);
         }
         let i = self.columns.len();
-        self.index.insert(name, i);
+        self.index.insert(name.to_owned(), i);
         self.columns.push(Column {
             profiler,
             last_record: 0,
         });
         Ok(i)
+    }
+
+    /// Folds in the table of the records that follow this table's: the
+    /// result is the table that would have seen both streams, this one
+    /// first (fields in order of first appearance, samples from the start).
+    pub fn merge(&mut self, next: RecordTable) -> Result<(), ProfileError> {
+        let before = self.records;
+        let mut remap = Vec::with_capacity(next.columns.len());
+        let mut seen = vec![false; self.columns.len()];
+        for column in next.columns {
+            let name = column.profiler.name();
+            match self.index.get(name) {
+                Some(&i) => {
+                    self.columns[i].profiler.merge(column.profiler);
+                    seen[i] = true;
+                    remap.push(i);
+                }
+                None => {
+                    if self.columns.len() >= self.max_fields {
+                        return Err(ProfileError::limit(
+                            "json",
+                            format!("more than {} fields (adds `{name}`)", self.max_fields),
+                        ));
+                    }
+                    let mut profiler = column.profiler;
+                    profiler.observe_missing(before);
+                    let i = self.columns.len();
+                    self.index.insert(profiler.name().to_owned(), i);
+                    self.columns.push(Column {
+                        profiler,
+                        last_record: 0,
+                    });
+                    remap.push(i);
+                }
+            }
+        }
+        for (column, seen) in self.columns.iter_mut().zip(seen) {
+            if !seen {
+                column.profiler.observe_missing(next.records);
+            }
+            column.last_record = 0;
+        }
+        let room = self.sample_size.saturating_sub(self.samples.len());
+        for sample in next.samples.into_iter().take(room) {
+            let cells = sample
+                .into_iter()
+                .filter_map(|(i, v)| remap.get(i).map(|&j| (j, v)))
+                .collect();
+            self.samples.push(cells);
+        }
+        self.records += next.records;
+        self.repeated_names += next.repeated_names;
+        Ok(())
     }
 
     pub fn finish(self) -> TableOutcome {
@@ -181,6 +286,9 @@ pub(crate) struct RecordsCollector {
     policy: NonObjects,
     skipped: u64,
     first_skipped: Option<&'static str>,
+    /// The element being read, and what it is.
+    flat: FlatRecord,
+    pending: Option<Element>,
 }
 
 impl RecordsCollector {
@@ -190,6 +298,8 @@ impl RecordsCollector {
             policy,
             skipped: 0,
             first_skipped: None,
+            flat: FlatRecord::default(),
+            pending: None,
         }
     }
 
@@ -205,25 +315,57 @@ impl RecordsCollector {
     }
 }
 
+impl RecordsCollector {
+    /// Folds in the collector of the elements that follow this one's.
+    pub fn merge(&mut self, next: RecordsCollector) -> Result<(), ProfileError> {
+        self.table.merge(next.table)?;
+        self.skipped += next.skipped;
+        if self.first_skipped.is_none() {
+            self.first_skipped = next.first_skipped;
+        }
+        Ok(())
+    }
+}
+
+impl RecordsCollector {
+    /// An element that is not an object, of kind `kind`.
+    fn not_a_record(&mut self, kind: &'static str) -> Result<(), ProfileError> {
+        if self.policy == NonObjects::RefuseIfFirst
+            && self.table.record_count() == 0
+            && self.skipped == 0
+        {
+            return Err(ProfileError::unsupported(
+                "json",
+                format!("a JSON array of {kind}s, not of records (objects)"),
+            ));
+        }
+        self.skipped += 1;
+        self.first_skipped.get_or_insert(kind);
+        Ok(())
+    }
+}
+
 impl RecordSink for RecordsCollector {
     fn accept(&mut self, value: Value) -> Result<(), ProfileError> {
         match value {
-            Value::Object(record) => self.table.add(record),
-            other => {
-                let kind = kind_of(&other);
-                if self.policy == NonObjects::RefuseIfFirst
-                    && self.table.record_count() == 0
-                    && self.skipped == 0
-                {
-                    return Err(ProfileError::unsupported(
-                        "json",
-                        format!("a JSON array of {kind}s, not of records (objects)"),
-                    ));
-                }
-                self.skipped += 1;
-                self.first_skipped.get_or_insert(kind);
-                Ok(())
+            Value::Object(record) => {
+                self.flat.fill_from_map(record);
+                self.table.add_flat(&self.flat)
             }
+            other => self.not_a_record(kind_of(&other)),
+        }
+    }
+
+    fn read<'de, D: Deserializer<'de>>(&mut self, deserializer: D) -> Result<(), D::Error> {
+        self.pending = Some(ElementInto(&mut self.flat).deserialize(deserializer)?);
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<(), ProfileError> {
+        match self.pending.take() {
+            Some(Element::Object) => self.table.add_flat(&self.flat),
+            Some(Element::Other(kind)) => self.not_a_record(kind),
+            None => Ok(()),
         }
     }
 }

@@ -70,10 +70,16 @@ pub(crate) struct ByteStats {
     pub invalid_utf8: bool,
     /// The start of a multi-byte sequence cut by a read boundary.
     pub(super) carry: Vec<u8>,
+    /// Only `non_ascii` is watched: the reader checks the rest itself.
+    pub(super) ascii_only: bool,
 }
 
 impl ByteStats {
     fn feed(&mut self, mut data: &[u8]) {
+        if self.ascii_only {
+            self.non_ascii = self.non_ascii || !data.is_ascii();
+            return;
+        }
         if data.is_ascii() && self.carry.is_empty() {
             return;
         }
@@ -124,6 +130,13 @@ impl StatsHandle {
     pub fn get(&self) -> ByteStats {
         self.0.borrow().clone()
     }
+
+    /// From now on, watch only for bytes above 0x7F: for a UTF-8 reader
+    /// that checks every byte it reads (NDJSON: a line that parses is valid
+    /// UTF-8, one that does not is checked on its own).
+    pub fn leave_utf8_to_reader(&self) {
+        self.0.borrow_mut().ascii_only = true;
+    }
 }
 
 /// Passes bytes through, feeding them to [`ByteStats`].
@@ -143,6 +156,16 @@ impl<R: Read> Read for Watched<R> {
         }
         Ok(n)
     }
+}
+
+/// Wraps `inner` so that its bytes feed a fresh [`ByteStats`].
+pub(crate) fn watch<R: Read>(inner: R) -> (impl Read, StatsHandle) {
+    let stats = StatsHandle::default();
+    let watched = Watched {
+        inner,
+        stats: stats.clone(),
+    };
+    (watched, stats)
 }
 
 /// An open JSON file: UTF-8 bytes to parse, and the raw-byte statistics.
@@ -264,6 +287,13 @@ mod tests {
         assert!(!s.non_ascii && !s.invalid_utf8);
         let s = stats_of(&[b"\x80 euro"]);
         assert!(s.c1_controls && s.invalid_utf8);
+        let mut s = ByteStats {
+            ascii_only: true,
+            ..ByteStats::default()
+        };
+        s.feed(b"C\xF4te");
+        s.finish();
+        assert!(s.non_ascii && !s.invalid_utf8 && !s.c1_controls);
     }
 
     #[test]

@@ -44,10 +44,32 @@ macro_rules! scalars_are {
         }
     };
 }
+pub(crate) use scalars_are;
 
 /// Receives the records (or features) of a document, one at a time.
 pub(crate) trait RecordSink {
+    /// Adds one element, already parsed.
     fn accept(&mut self, value: Value) -> Result<(), ProfileError>;
+
+    /// Parses one element into the sink's own buffers, without adding it
+    /// (so that an element that fails to parse leaves no trace).
+    fn read<'de, D: Deserializer<'de>>(&mut self, deserializer: D) -> Result<(), D::Error>
+    where
+        Self: Sized;
+
+    /// Adds the element [`RecordSink::read`] last read.
+    fn commit(&mut self) -> Result<(), ProfileError>;
+}
+
+/// Has a sink read the next element.
+pub(crate) struct ReadInto<'s, S>(pub &'s mut S);
+
+impl<'de, S: RecordSink> DeserializeSeed<'de> for ReadInto<'_, S> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        self.0.read(deserializer)
+    }
 }
 
 /// serde_json's own nesting limit (it refuses the 128th level).
@@ -92,14 +114,14 @@ pub(crate) fn depth(value: &Value) -> usize {
 }
 
 /// Streams the elements of an array into a sink.
-pub(crate) struct Elements<'a> {
-    pub sink: &'a mut dyn RecordSink,
+pub(crate) struct Elements<'a, S> {
+    pub sink: &'a mut S,
     /// Where the sink's error waits while serde unwinds with [`STOPPED`].
     pub failure: &'a mut Option<ProfileError>,
     pub depth: DepthCheck,
 }
 
-impl<'de> DeserializeSeed<'de> for Elements<'_> {
+impl<'de, S: RecordSink> DeserializeSeed<'de> for Elements<'_, S> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -107,7 +129,7 @@ impl<'de> DeserializeSeed<'de> for Elements<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for Elements<'_> {
+impl<'de, S: RecordSink> Visitor<'de> for Elements<'_, S> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -115,6 +137,17 @@ impl<'de> Visitor<'de> for Elements<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        if self.depth.max >= PARSER_DEPTH_LIMIT {
+            // No depth to check beyond the parser's own: each element is
+            // read straight into the sink.
+            while seq.next_element_seed(ReadInto(&mut *self.sink))?.is_some() {
+                if let Err(e) = self.sink.commit() {
+                    *self.failure = Some(e);
+                    return Err(de::Error::custom(STOPPED));
+                }
+            }
+            return Ok(());
+        }
         while let Some(value) = seq.next_element::<Value>()? {
             let accepted = self
                 .depth
@@ -151,15 +184,17 @@ pub(crate) struct SurveyReport {
     pub members: Vec<String>,
     /// `features` was streamed into the feature sink during this pass.
     pub features_streamed: bool,
+    /// Members that came after the streamed `features`.
+    pub after_features: usize,
 }
 
 /// Walks a top-level object; see the module documentation.
-pub(crate) struct Survey<'a> {
+pub(crate) struct Survey<'a, S> {
     /// Receives `features` when `type` says FeatureCollection before it.
-    pub features: Elements<'a>,
+    pub features: Elements<'a, S>,
 }
 
-impl<'de> DeserializeSeed<'de> for Survey<'_> {
+impl<'de, S: RecordSink> DeserializeSeed<'de> for Survey<'_, S> {
     type Value = SurveyReport;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<SurveyReport, D::Error> {
@@ -167,7 +202,7 @@ impl<'de> DeserializeSeed<'de> for Survey<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for Survey<'_> {
+impl<'de, S: RecordSink> Visitor<'de> for Survey<'_, S> {
     type Value = SurveyReport;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -178,6 +213,9 @@ impl<'de> Visitor<'de> for Survey<'_> {
         let mut report = SurveyReport::default();
         let mut features = Some(self.features);
         while let Some(key) = map.next_key::<String>()? {
+            if report.features_streamed {
+                report.after_features += 1;
+            }
             let is_collection = report
                 .kind
                 .as_deref()
@@ -206,12 +244,12 @@ impl<'de> Visitor<'de> for Survey<'_> {
 
 /// Streams the array found at `path` (member keys from the top-level
 /// object) into `target`, skipping everything else.
-pub(crate) struct AtPath<'p, 'a> {
+pub(crate) struct AtPath<'p, 'a, S> {
     pub path: &'p [String],
-    pub target: Option<Elements<'a>>,
+    pub target: Option<Elements<'a, S>>,
 }
 
-impl<'de> DeserializeSeed<'de> for AtPath<'_, '_> {
+impl<'de, S: RecordSink> DeserializeSeed<'de> for AtPath<'_, '_, S> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -219,7 +257,7 @@ impl<'de> DeserializeSeed<'de> for AtPath<'_, '_> {
     }
 }
 
-impl<'de> Visitor<'de> for AtPath<'_, '_> {
+impl<'de, S: RecordSink> Visitor<'de> for AtPath<'_, '_, S> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -354,7 +392,7 @@ impl<'de> Visitor<'de> for IsObject {
 
 /// A string value of at most 128 bytes (a `type` tag); anything else is
 /// skipped and reads as `None`.
-struct ShortText;
+pub(crate) struct ShortText;
 
 impl<'de> DeserializeSeed<'de> for ShortText {
     type Value = Option<String>;
@@ -405,8 +443,9 @@ impl<'de> Visitor<'de> for ShortText {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Deserialize;
 
-    struct Collect(Vec<Value>);
+    struct Collect(Vec<Value>, Option<Value>);
 
     impl RecordSink for Collect {
         fn accept(&mut self, value: Value) -> Result<(), ProfileError> {
@@ -416,10 +455,20 @@ mod tests {
             self.0.push(value);
             Ok(())
         }
+
+        fn read<'de, D: Deserializer<'de>>(&mut self, deserializer: D) -> Result<(), D::Error> {
+            self.1 = Some(Value::deserialize(deserializer)?);
+            Ok(())
+        }
+
+        fn commit(&mut self) -> Result<(), ProfileError> {
+            let value = self.1.take().unwrap_or_default();
+            self.accept(value)
+        }
     }
 
     fn survey(text: &str) -> (SurveyReport, Vec<Value>) {
-        let mut sink = Collect(Vec::new());
+        let mut sink = Collect(Vec::new(), None);
         let mut failure = None;
         let mut de = serde_json::Deserializer::from_str(text);
         let report = Survey {
@@ -484,7 +533,7 @@ mod tests {
     fn at_path_streams_only_the_wanted_array() {
         let text =
             r#"{"records": [{"no": 1}], "result": {"skip": [1], "records": [{"a": 1}, {"a": 2}]}}"#;
-        let mut sink = Collect(Vec::new());
+        let mut sink = Collect(Vec::new(), None);
         let mut failure = None;
         let path = ["result".to_owned(), "records".to_owned()];
         let mut de = serde_json::Deserializer::from_str(text);
@@ -504,7 +553,7 @@ mod tests {
 
     #[test]
     fn sink_errors_stop_the_walk_and_are_kept() {
-        let mut sink = Collect(Vec::new());
+        let mut sink = Collect(Vec::new(), None);
         let mut failure = None;
         let mut de = serde_json::Deserializer::from_str(r#"[{"a":1},{"stop":true},{"a":3}]"#);
         let err = Elements {
@@ -524,7 +573,7 @@ mod tests {
 
     #[test]
     fn tighter_depth_limit_is_enforced_per_record() {
-        let mut sink = Collect(Vec::new());
+        let mut sink = Collect(Vec::new(), None);
         let mut failure = None;
         let mut de = serde_json::Deserializer::from_str(r#"[{"a":{"b":[1]}}]"#);
         let result = Elements {
