@@ -9,6 +9,8 @@
 //!   convention for `name` / `Pedro`), unless each of its values also occurs
 //!   in its column below (`T` above 2,449 more `T`): then it is data.
 
+use std::collections::{HashMap, HashSet};
+
 use super::shape::{self, CellShape};
 
 /// Share of a column's non-empty cells that must share a shape for the
@@ -78,6 +80,21 @@ fn repeats_values_below(first: &[String], body: &[Vec<String>]) -> bool {
     any
 }
 
+/// Items listed in one warning; the rest are counted.
+const LISTED: usize = 20;
+
+/// `a, b, c` for a few items, `a, b, ... and 980 more` for many.
+fn short_list(items: &[String]) -> String {
+    if items.len() <= LISTED {
+        return items.join(", ");
+    }
+    format!(
+        "{} and {} more",
+        items[..LISTED].join(", "),
+        items.len() - LISTED
+    )
+}
+
 /// Field names and the warnings their repair deserves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldNames {
@@ -89,6 +106,10 @@ pub struct FieldNames {
 /// `column{index}`, duplicates suffixed `_2`, `_3`...
 pub fn header_names(cells: &[String]) -> FieldNames {
     let mut names: Vec<String> = Vec::with_capacity(cells.len());
+    // Every name taken so far, and for each base the next suffix to try:
+    // a header of thousands of equal names stays linear.
+    let mut taken: HashSet<String> = HashSet::with_capacity(cells.len());
+    let mut next_suffix: HashMap<String, usize> = HashMap::new();
     let mut empty = Vec::new();
     let mut renamed = Vec::new();
     for (index, cell) in cells.iter().enumerate() {
@@ -100,14 +121,18 @@ pub fn header_names(cells: &[String]) -> FieldNames {
             name.to_owned()
         };
         let mut unique = base.clone();
-        let mut suffix = 2;
-        while names.contains(&unique) {
-            unique = format!("{base}_{suffix}");
-            suffix += 1;
-        }
-        if unique != base {
+        if taken.contains(&unique) {
+            let suffix = next_suffix.entry(base.clone()).or_insert(2);
+            loop {
+                unique = format!("{base}_{suffix}");
+                *suffix += 1;
+                if !taken.contains(&unique) {
+                    break;
+                }
+            }
             renamed.push(format!("{base} -> {unique}"));
         }
+        taken.insert(unique.clone());
         names.push(unique);
     }
     let mut warnings = Vec::new();
@@ -117,13 +142,13 @@ pub fn header_names(cells: &[String]) -> FieldNames {
             "{} empty header name{} replaced: {}",
             empty.len(),
             if empty.len() == 1 { "" } else { "s" },
-            list.join(", ")
+            short_list(&list)
         ));
     }
     if !renamed.is_empty() {
         warnings.push(format!(
             "duplicate header names renamed: {}",
-            renamed.join(", ")
+            short_list(&renamed)
         ));
     }
     FieldNames { names, warnings }
@@ -136,6 +161,24 @@ pub fn positional_names(field_count: usize) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn thousands_of_equal_names_stay_linear_and_the_warning_short() {
+        let cells = vec!["x".to_owned(); 20_000];
+        let named = header_names(&cells);
+        assert_eq!(named.names.len(), 20_000);
+        assert_eq!(named.names[1], "x_2");
+        assert_eq!(named.names[19_999], "x_20000");
+        let unique: std::collections::HashSet<&String> = named.names.iter().collect();
+        assert_eq!(unique.len(), 20_000);
+        assert!(
+            named.warnings[0].ends_with("x -> x_21 and 19979 more"),
+            "{}",
+            named.warnings[0]
+        );
+        let named = header_names(&["a".into(), "a_2".into(), "a".into()]);
+        assert_eq!(named.names, ["a", "a_2", "a_3"]);
+    }
     use super::*;
 
     fn row(cells: &[&str]) -> Vec<String> {
