@@ -52,6 +52,11 @@ pub async fn run(args: &EnqueueArgs) -> anyhow::Result<EnqueueReport> {
     for input in &args.inputs {
         let bytes = read_input(input)?;
         let (jobs, rejected) = split_messages(input, &bytes);
+        for message in &jobs {
+            for warning in local_sources(&message.job) {
+                eprintln!("{}: warning: {warning}", message.origin);
+            }
+        }
         messages.extend(jobs);
         report.rejected.extend(rejected);
     }
@@ -80,6 +85,28 @@ pub async fn run(args: &EnqueueArgs) -> anyhow::Result<EnqueueReport> {
         .await
         .context("closing the broker connection")?;
     Ok(report)
+}
+
+/// Distributions whose every URL is local (a path or `file://`): workers
+/// refuse those, so the producer hears it now rather than from a result.
+pub fn local_sources(job: &dataprof_model::Job) -> Vec<String> {
+    job.distributions
+        .iter()
+        .filter(|d| {
+            let urls = d.candidate_urls();
+            !urls.is_empty()
+                && urls
+                    .iter()
+                    .all(|u| !(u.starts_with("http://") || u.starts_with("https://")))
+        })
+        .map(|d| {
+            format!(
+                "distribution {} has only local sources ({}); workers fetch http(s) URLs only",
+                d.id.as_deref().unwrap_or("(no id)"),
+                d.candidate_urls().join(", ")
+            )
+        })
+        .collect()
 }
 
 fn read_input(input: &str) -> anyhow::Result<Vec<u8>> {
@@ -190,5 +217,20 @@ mod tests {
         assert_eq!(origins, vec!["stdin:3", "stdin:4"]);
         assert!(rejected[0].error.starts_with("message is not valid JSON"));
         assert!(rejected[1].error.starts_with("message is neither a job"));
+    }
+
+    #[test]
+    fn local_sources_are_named() {
+        let job = dataprof_model::Job::from_slice(
+            br#"{"entry_id":"e","distributions":[
+                {"id":"a","download_url":"data/x.csv"},
+                {"id":"b","download_url":"file:///tmp/y.csv","access_url":"https://h/y.csv"},
+                {"id":"c","download_url":"http://h/z.csv"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            local_sources(&job),
+            ["distribution a has only local sources (data/x.csv); workers fetch http(s) URLs only"]
+        );
     }
 }

@@ -29,6 +29,17 @@ pub fn resolve(arg: &str) -> anyhow::Result<ProfileInput> {
             base_dir: None,
         });
     }
+    if let Some((scheme, _)) = arg.split_once("://")
+        && scheme != "file"
+        && !scheme.is_empty()
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    {
+        anyhow::bail!(
+            "unsupported URL scheme `{scheme}` in {arg}: http, https and file are supported"
+        );
+    }
     let path = PathBuf::from(arg.strip_prefix("file://").unwrap_or(arg));
     let meta =
         std::fs::metadata(&path).with_context(|| format!("cannot read {}", path.display()))?;

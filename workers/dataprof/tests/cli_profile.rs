@@ -95,3 +95,11 @@ fn misuse_exits_non_zero_with_a_message() {
     assert!(stderr.contains("no/such/file.csv"), "{stderr}");
     assert!(output.stdout.is_empty());
 }
+
+#[test]
+fn an_unsupported_url_scheme_is_a_usage_error() {
+    let output = dataprof(&["profile", "ftp://example.org/data.csv"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unsupported URL scheme `ftp`"), "{stderr}");
+}
