@@ -80,6 +80,18 @@ async fn four_formats_of_one_entry_are_all_profiled() {
         Some("zip")
     );
     assert_eq!(shapefile.byte_size, Some(56_180));
+    // DBF text holding numbers is typed in samples as in fields.
+    let c_ar = shapefile
+        .fields
+        .iter()
+        .find(|f| f.name == "c_ar")
+        .expect("c_ar");
+    assert_eq!(c_ar.field_type, FieldType::Integer);
+    assert!(
+        shapefile.sample_records[0]["c_ar"].is_u64(),
+        "{:?}",
+        shapefile.sample_records[0]
+    );
     assert_eq!(
         shapefile.sha256.as_deref(),
         Some("ea71ba93de0c13d14b9957664dea94d5efd564be2a52c44ddb1214ac69806daf")

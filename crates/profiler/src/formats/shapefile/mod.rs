@@ -140,15 +140,32 @@ pub(crate) fn profile_layer<R: Read + Seek>(
         crs = geometry.crs.as_deref(),
         "shapefile layer profiled"
     );
+    let fields: Vec<FieldProfile> = columns.into_iter().map(ColumnProfiler::finish).collect();
+    type_text_samples(&mut samples, &fields);
     Ok(LayerProfile {
         name,
         encoding,
         record_count: records,
-        fields: columns.into_iter().map(ColumnProfiler::finish).collect(),
+        fields,
         samples,
         geometry,
         warnings,
     })
+}
+
+/// DBF character fields often hold numbers, codes or dates as text: once
+/// the column's type is known, their sample values take it (as CSV cells
+/// do), so `"750000017"` in an integer field shows as `750000017`.
+fn type_text_samples(samples: &mut [Record], fields: &[FieldProfile]) {
+    for sample in samples {
+        for field in fields {
+            if let Some(value) = sample.get_mut(&field.name)
+                && let Value::String(text) = value
+            {
+                *value = crate::infer::typed_cell(text, field);
+            }
+        }
+    }
 }
 
 /// Feeds one cell to its column; returns the typed value when a sample
