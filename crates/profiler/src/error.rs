@@ -54,10 +54,37 @@ impl ProfileError {
     }
 
     /// What was found instead of data, for an unsupported source.
+    /// For a failure, the format when the step that failed is one format's
+    /// reader (a CSV over the field limit is still a CSV); containers and
+    /// other steps say nothing of the format inside.
     pub fn detected_format(&self) -> Option<&str> {
         match self {
             ProfileError::Unsupported { detected, .. } => Some(detected),
-            ProfileError::Failed { .. } => None,
+            ProfileError::Failed { step, .. } => {
+                matches!(*step, "csv" | "json" | "geojson" | "ndjson" | "shapefile")
+                    .then_some(*step)
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_in_a_format_reader_name_the_format() {
+        assert_eq!(
+            ProfileError::limit("csv", "too wide").detected_format(),
+            Some("csv")
+        );
+        assert_eq!(
+            ProfileError::malformed("zip", "truncated").detected_format(),
+            None
+        );
+        assert_eq!(
+            ProfileError::unsupported("html", "a page").detected_format(),
+            Some("html")
+        );
     }
 }
