@@ -73,6 +73,17 @@ pub(crate) fn describe(err: &serde_json::Error, max_depth: usize) -> ProfileErro
             format!("unexpected JSON at line {line} column {column}: {message}"),
         );
     }
+    if message == "trailing characters" && column == 1 {
+        // A second value at the start of a line: NDJSON whose first line
+        // was too long to be read as one (see `detect`).
+        return ProfileError::malformed(
+            "json",
+            format!(
+                "invalid JSON at line {line} column 1: a second value follows the first one; \
+                 if this is NDJSON, a line before it is longer than the record limit"
+            ),
+        );
+    }
     ProfileError::malformed(
         "json",
         format!("invalid JSON at line {line} column {column}: {message}"),
@@ -94,6 +105,16 @@ mod tests {
 
     fn error_of(text: &str) -> serde_json::Error {
         serde_json::from_str::<serde_json::Value>(text).expect_err("invalid")
+    }
+
+    #[test]
+    fn a_second_value_on_a_new_line_hints_at_long_ndjson_lines() {
+        let err = describe(&error_of("{\"a\": 1}\n{\"b\": 2}\n"), 128);
+        assert_eq!(
+            err.to_string(),
+            "json: invalid JSON at line 2 column 1: a second value follows the first one; \
+             if this is NDJSON, a line before it is longer than the record limit"
+        );
     }
 
     #[test]
