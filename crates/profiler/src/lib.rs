@@ -26,6 +26,7 @@ pub mod infer;
 pub mod options;
 pub mod sniff;
 pub mod source;
+mod threads;
 
 use std::io::Read;
 use std::path::Path;

@@ -303,23 +303,7 @@ pub(super) fn read_parts(
     };
     let threads = threads.clamp(1, ranges.len());
     tracing::debug!(parts = ranges.len(), threads, "csv read in parts");
-    std::thread::scope(|scope| {
-        // A thread the system refuses leaves its parts to the others.
-        let others: Vec<_> = (1..threads)
-            .filter_map(|_| {
-                std::thread::Builder::new()
-                    .name("csv-part".to_owned())
-                    .spawn_scoped(scope, work)
-                    .ok()
-            })
-            .collect();
-        work();
-        for handle in others {
-            if let Err(panic) = handle.join() {
-                std::panic::resume_unwind(panic);
-            }
-        }
-    });
+    crate::threads::run_scoped(threads, "csv-part", work);
     merger.into_inner().ok()?.finish()
 }
 

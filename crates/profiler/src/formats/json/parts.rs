@@ -117,23 +117,7 @@ pub(crate) fn read_in_parts<T: Send>(
         }
     };
     let threads = threads.clamp(1, ranges.len().max(1));
-    std::thread::scope(|scope| {
-        // A thread the system refuses leaves its parts to the others.
-        let others: Vec<_> = (1..threads)
-            .filter_map(|_| {
-                std::thread::Builder::new()
-                    .name("json-part".to_owned())
-                    .spawn_scoped(scope, work)
-                    .ok()
-            })
-            .collect();
-        work();
-        for handle in others {
-            if let Err(panic) = handle.join() {
-                std::panic::resume_unwind(panic);
-            }
-        }
-    });
+    crate::threads::run_scoped(threads, "json-part", work);
     if failed.load(Ordering::Relaxed) {
         return None;
     }
