@@ -69,8 +69,8 @@ impl Parallelism {
     }
 
     /// A multiple of the threads, as parts of a few tens of MB allow, but
-    /// no part below the minimum.
-    fn parts_for(&self, len: u64) -> usize {
+    /// no part below the minimum. Shared by the CSV and JSON readers.
+    pub(crate) fn parts_for(&self, len: u64) -> usize {
         let threads = self.threads.max(1) as u64;
         if threads == 1 {
             return 1;

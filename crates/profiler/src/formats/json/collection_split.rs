@@ -30,7 +30,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visi
 use super::collection_chunks::{Part, PartOutcome, read_part};
 use super::failure::Attempt;
 use super::geojson::FeatureCollector;
-use super::parts::{part_count, ranges, read_in_parts};
+use super::parts::{ranges, read_in_parts};
 use super::source::{ByteStats, Decoding};
 use super::walk::{ShortText, SurveyReport};
 use crate::formats::csv::parallel::Parallelism;
@@ -70,7 +70,7 @@ pub(crate) fn read(
     let io = |e| Attempt::Failed(ProfileError::io("read", e));
     let mut file = File::open(path).map_err(io)?;
     let len = file.metadata().map_err(io)?.len();
-    let parts = part_count(parallelism, len);
+    let parts = parallelism.parts_for(len);
     if parts < 2 {
         return Ok(None);
     }

@@ -15,7 +15,7 @@ use std::path::Path;
 
 use super::failure::Attempt;
 use super::ndjson::{LinesRun, read_lines, reader_from_head};
-use super::parts::{PartText, part_count, ranges, read_in_parts};
+use super::parts::{PartText, ranges, read_in_parts};
 use super::source::{ByteStats, Decoding};
 use crate::formats::csv::parallel::Parallelism;
 use crate::{ProfileError, ProfileOptions};
@@ -40,7 +40,7 @@ pub(crate) fn read(
     let io = |e| Attempt::Failed(ProfileError::io("read", e));
     let mut file = File::open(path).map_err(io)?;
     let len = file.metadata().map_err(io)?.len();
-    let parts = part_count(parallelism, len);
+    let parts = parallelism.parts_for(len);
     if parts < 2 {
         return Ok(None);
     }

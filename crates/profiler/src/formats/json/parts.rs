@@ -17,27 +17,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use super::source::{StatsHandle, watch};
-use crate::formats::csv::parallel::Parallelism;
-
-/// Parts per thread at most.
-const PARTS_PER_THREAD: u64 = 8;
 
 /// Buffer of a part's reader.
 const PART_BUFFER: usize = 256 * 1024;
-
-/// How many parts a file of `len` bytes is read in: one per thread, and
-/// one more per thread for each `balance_part_bytes` a thread reads (up to
-/// [`PARTS_PER_THREAD`]), but none smaller than `min_part_bytes`.
-pub(crate) fn part_count(parallelism: &Parallelism, len: u64) -> usize {
-    let threads = parallelism.threads.max(1) as u64;
-    if threads == 1 {
-        return 1;
-    }
-    let per_thread =
-        (len / threads / parallelism.balance_part_bytes.max(1)).clamp(1, PARTS_PER_THREAD);
-    let most = len / parallelism.min_part_bytes.max(1);
-    usize::try_from((threads * per_thread).min(most).max(1)).unwrap_or(1)
-}
 
 /// Bytes `start..end` of a file, buffered, with their statistics.
 pub(crate) struct PartText {
@@ -139,22 +121,6 @@ pub(crate) fn ranges(first: u64, cuts: &[u64], len: u64, skip_cut_byte: bool) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::formats::csv::parallel::{BALANCE_PART_BYTES, MIN_PART_BYTES};
-
-    #[test]
-    fn parts_by_size_and_threads() {
-        let two = Parallelism {
-            threads: 2,
-            min_part_bytes: MIN_PART_BYTES,
-            balance_part_bytes: BALANCE_PART_BYTES,
-        };
-        const MB: u64 = 1_000_000;
-        assert_eq!(part_count(&two, 5 * MB), 1);
-        assert_eq!(part_count(&two, 20 * MB), 2);
-        assert_eq!(part_count(&two, 200 * MB), 4);
-        let one = Parallelism { threads: 1, ..two };
-        assert_eq!(part_count(&one, 200 * MB), 1);
-    }
 
     #[test]
     fn results_merge_in_file_order_or_not_at_all() {
