@@ -7,8 +7,8 @@
 //! generated once into `target/bench-data`. Each run is a child process of
 //! its own, so the peak resident set (VmHWM) it reports is that run's
 //! alone, and so is its CPU time (user + system, all threads), which a
-//! busy machine inflates less than the wall time. A case that fails (the
-//! JSON reader not built yet...) prints its error and the others still run.
+//! busy machine inflates less than the wall time. A case that fails (an
+//! input the profiler refuses) prints its error and the others still run.
 
 mod generate;
 
