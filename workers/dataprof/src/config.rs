@@ -334,8 +334,8 @@ impl LimitArgs {
     }
 }
 
-/// A duration written `250ms`, `30s`, `5m`, `1h`, or a bare number of
-/// seconds.
+/// A duration written `250ms`, `30s`, `5m`, `1h 30m` (humantime's
+/// syntax), or a bare number of seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HumanDuration(pub Duration);
 
@@ -344,105 +344,40 @@ impl FromStr for HumanDuration {
 
     fn from_str(text: &str) -> Result<Self, String> {
         let text = text.trim();
-        let split = text
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len());
-        let (number, unit) = text.split_at(split);
-        let value: u64 = number
-            .parse()
-            .map_err(|_| format!("{text:?} is not a duration such as 250ms, 30s, 5m or 1h"))?;
-        let duration = match unit.trim() {
-            "ms" => Duration::from_millis(value),
-            "" | "s" => Duration::from_secs(value),
-            "m" | "min" => Duration::from_secs(value.saturating_mul(60)),
-            "h" => Duration::from_secs(value.saturating_mul(3600)),
-            other => {
-                return Err(format!(
-                    "unknown duration unit {other:?}; use ms, s, m or h"
-                ));
-            }
-        };
-        Ok(HumanDuration(duration))
+        if let Ok(seconds) = text.parse::<u64>() {
+            return Ok(HumanDuration(Duration::from_secs(seconds)));
+        }
+        humantime::parse_duration(text)
+            .map(HumanDuration)
+            .map_err(|e| format!("{text:?} is not a duration such as 250ms, 30s, 5m or 1h: {e}"))
     }
 }
 
 impl fmt::Display for HumanDuration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ms = self.0.as_millis();
-        if ms == 0 {
-            write!(f, "0s")
-        } else if ms.is_multiple_of(3_600_000) {
-            write!(f, "{}h", ms / 3_600_000)
-        } else if ms.is_multiple_of(60_000) {
-            write!(f, "{}m", ms / 60_000)
-        } else if ms.is_multiple_of(1000) {
-            write!(f, "{}s", ms / 1000)
-        } else {
-            write!(f, "{ms}ms")
-        }
+        write!(f, "{}", humantime::format_duration(self.0))
     }
 }
 
-/// A size written `512MiB`, `2GiB`, `64KiB`, `100MB`, `10kB`, or a bare
-/// number of bytes.
+/// A size written `512MiB`, `2GiB`, `100MB`, `1.5 GB` (the bytesize
+/// crate's syntax), or a bare number of bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ByteSize(pub u64);
-
-const BYTE_UNITS: [(&str, u64); 9] = [
-    ("B", 1),
-    ("KiB", 1 << 10),
-    ("MiB", 1 << 20),
-    ("GiB", 1 << 30),
-    ("TiB", 1 << 40),
-    ("kB", 1_000),
-    ("KB", 1_000),
-    ("MB", 1_000_000),
-    ("GB", 1_000_000_000),
-];
 
 impl FromStr for ByteSize {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, String> {
         let text = text.trim();
-        let split = text
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len());
-        let (number, unit) = text.split_at(split);
-        let value: u64 = number
-            .parse()
-            .map_err(|_| format!("{text:?} is not a size such as 512MiB or 1000000"))?;
-        let unit = unit.trim();
-        if unit.is_empty() {
-            return Ok(ByteSize(value));
-        }
-        let factor = BYTE_UNITS
-            .iter()
-            .find(|(name, _)| *name == unit)
-            .map(|(_, factor)| *factor)
-            .ok_or_else(|| {
-                format!("unknown size unit {unit:?}; use B, KiB, MiB, GiB, kB, MB or GB")
-            })?;
-        value
-            .checked_mul(factor)
-            .map(ByteSize)
-            .ok_or_else(|| format!("{text:?} is too large"))
+        text.parse::<bytesize::ByteSize>()
+            .map(|size| ByteSize(size.as_u64()))
+            .map_err(|e| format!("{text:?} is not a size such as 512MiB or 1000000: {e}"))
     }
 }
 
 impl fmt::Display for ByteSize {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (name, factor) in [
-            ("TiB", 1u64 << 40),
-            ("GiB", 1 << 30),
-            ("MiB", 1 << 20),
-            ("KiB", 1 << 10),
-        ] {
-            if self.0 >= factor && self.0.is_multiple_of(factor) {
-                return write!(f, "{}{name}", self.0 / factor);
-            }
-        }
-        write!(f, "{}", self.0)
+        write!(f, "{}", bytesize::ByteSize(self.0).display().iec())
     }
 }
 
@@ -524,23 +459,27 @@ mod tests {
         assert_eq!(d("250ms"), Duration::from_millis(250));
         assert_eq!(d("30"), Duration::from_secs(30));
         assert_eq!(d("5m"), Duration::from_secs(300));
-        assert_eq!(d("1h"), Duration::from_secs(3600));
-        assert!("5 weeks".parse::<HumanDuration>().is_err());
+        assert_eq!(d("1h 30m"), Duration::from_secs(5400));
+        assert!("5 fortnights".parse::<HumanDuration>().is_err());
         assert!("ms".parse::<HumanDuration>().is_err());
         assert_eq!(HumanDuration(Duration::from_secs(300)).to_string(), "5m");
         assert_eq!(
             HumanDuration(Duration::from_millis(1500)).to_string(),
-            "1500ms"
+            "1s 500ms"
         );
+        // What a setting prints as its default reads back to the same value.
+        let printed = HumanDuration(Duration::from_millis(1500)).to_string();
+        assert_eq!(d(&printed), Duration::from_millis(1500));
 
         let b = |s: &str| s.parse::<ByteSize>().unwrap().0;
         assert_eq!(b("512MiB"), 512 << 20);
         assert_eq!(b("100MB"), 100_000_000);
         assert_eq!(b("42"), 42);
+        assert_eq!(b("1.5 KiB"), 1536);
         assert!("1XB".parse::<ByteSize>().is_err());
-        assert!("99999999999TiB".parse::<ByteSize>().is_err());
-        assert_eq!(ByteSize(2 << 30).to_string(), "2GiB");
-        assert_eq!(ByteSize(1000).to_string(), "1000");
+        assert!("lots".parse::<ByteSize>().is_err());
+        assert_eq!(ByteSize(2 << 30).to_string(), "2.0 GiB");
+        assert_eq!(b(&ByteSize(512 << 20).to_string()), 512 << 20);
     }
 
     #[test]
