@@ -1,15 +1,20 @@
 //! What can go wrong talking to a broker.
 
+use lapin::protocol::{AMQPErrorKind, AMQPHardError, AMQPSoftError};
+
 /// A broker operation that did not complete.
 #[derive(Debug, thiserror::Error)]
 pub enum QueueError {
     /// The AMQP client reported an error (connection or channel closed,
     /// protocol error, refused declaration...).
-    #[error("{context}: {source}")]
+    ///
+    /// The cause is part of the message rather than a `source`: lapin's
+    /// own message already carries its causes, and chaining them again
+    /// would print each twice.
+    #[error("{context}: {cause}")]
     Broker {
         context: &'static str,
-        #[source]
-        source: Box<lapin::Error>,
+        cause: Box<lapin::Error>,
     },
     /// The channel the delivery came on is gone; the broker will redeliver.
     #[error("the delivery's channel is closed; the broker will redeliver it")]
@@ -41,8 +46,24 @@ impl QueueError {
     pub(crate) fn broker(context: &'static str, source: lapin::Error) -> Self {
         QueueError::Broker {
             context,
-            source: Box::new(source),
+            cause: Box::new(source),
         }
+    }
+
+    /// True when the broker refused the credentials, the virtual host or
+    /// a permission: a setting to fix, which no reconnection can cure.
+    pub fn is_access_refused(&self) -> bool {
+        let QueueError::Broker { cause, .. } = self else {
+            return false;
+        };
+        let lapin::ErrorKind::ProtocolError(amqp) = cause.kind() else {
+            return false;
+        };
+        matches!(
+            amqp.kind(),
+            AMQPErrorKind::Soft(AMQPSoftError::ACCESSREFUSED)
+                | AMQPErrorKind::Hard(AMQPHardError::NOTALLOWED)
+        )
     }
 
     /// True when the connection, a channel or the topology is broken, so

@@ -19,9 +19,12 @@ const BLOCKING_GRACE: Duration = Duration::from_secs(1);
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // lapin logs every connection fault at ERROR from its own tasks, and
+    // the worker logs the same faults once with what it does about them;
+    // `--log-level lapin=debug` brings lapin's own lines back.
     let default_filter = match cli.command {
-        Command::Profile(_) => "warn",
-        Command::Worker(_) | Command::Enqueue(_) => "info",
+        Command::Profile(_) => "warn,lapin=off",
+        Command::Worker(_) | Command::Enqueue(_) => "info,lapin=off",
     };
     if let Err(err) = logging::init(
         cli.log.log_format,
@@ -88,16 +91,16 @@ async fn run_worker(args: WorkerArgs) -> anyhow::Result<ExitCode> {
         max_retries = settings.consumer.retry.max_retries,
         "worker starting"
     );
-    match args.worker.job_delay {
+    let outcome = match args.worker.job_delay {
         Some(delay) => {
             let runner = DelayedRunner {
                 inner: pipeline,
                 delay: delay.0,
             };
-            worker::run_worker(settings, Arc::new(runner), health, shutdown.clone()).await;
+            worker::run_worker(settings, Arc::new(runner), health, shutdown.clone()).await
         }
         None => worker::run_worker(settings, Arc::new(pipeline), health, shutdown.clone()).await,
-    }
+    };
     shutdown.cancel();
     if let Some(server) = metrics_server {
         match server.await {
@@ -106,7 +109,7 @@ async fn run_worker(args: WorkerArgs) -> anyhow::Result<ExitCode> {
             Err(err) => error!(error = %err, "metrics endpoint crashed"),
         }
     }
-    Ok(ExitCode::SUCCESS)
+    outcome.map(|()| ExitCode::SUCCESS)
 }
 
 async fn run_enqueue(args: EnqueueArgs) -> anyhow::Result<ExitCode> {

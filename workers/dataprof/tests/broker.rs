@@ -466,7 +466,11 @@ async fn transient_faults_go_through_retry_queues_then_the_dead_letter_queue() {
     assert!(broker.results(1, QUIET).await.is_empty());
 
     shutdown.cancel();
-    tokio::time::timeout(WAIT, worker).await.unwrap().unwrap();
+    tokio::time::timeout(WAIT, worker)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     broker.cleanup(&retry.delays()).await;
 }
 
@@ -582,4 +586,27 @@ async fn sigterm_past_the_drain_deadline_returns_the_job_and_exits_zero() {
     assert_eq!(jobs.len(), 1);
     assert!(String::from_utf8_lossy(&jobs[0].body).contains("r-u"));
     broker.cleanup(&[]).await;
+}
+
+#[tokio::test]
+async fn a_refused_login_stops_the_worker_with_the_brokers_reason() {
+    let prefix = unique_prefix("refused");
+    let dir = tempfile::tempdir().unwrap();
+    let mut wrong = url::Url::parse(&common::broker::amqp_url()).unwrap();
+    wrong.set_password(Some("not-the-password")).unwrap();
+    let mut worker = WorkerProcess::start(
+        &prefix,
+        &dir.path().join("worker.log"),
+        &[],
+        &[("DATAPROF_AMQP_URL", wrong.as_str())],
+    );
+    let status = worker
+        .wait_exit(Duration::from_secs(20))
+        .unwrap_or_else(|| panic!("a refused worker kept retrying:\n{}", worker.log_text()));
+    assert_eq!(status.code(), Some(2), "{}", worker.log_text());
+    let log = worker.log_text();
+    assert!(log.contains("ACCESS_REFUSED"), "{log}");
+    assert!(log.contains("the broker refused the worker"), "{log}");
+    assert!(!log.contains("not-the-password"), "password leaked:\n{log}");
+    assert!(!log.contains("reconnecting after a pause"), "{log}");
 }

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use dataprof_queue::Topology;
 use dataprof_queue::amqp::{self, AmqpJobSource, AmqpPublisher, Connection};
+use dataprof_queue::{QueueError, Topology};
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use super::session::{SessionEnd, run_session};
 use super::{ConsumerSettings, JobRunner};
@@ -48,12 +48,17 @@ impl Health {
 
 /// Runs the worker until `shutdown` is cancelled: returns once in-flight
 /// jobs are drained (or left to the broker past the drain deadline).
+///
+/// Returns an error only when the broker refuses the credentials, the
+/// virtual host or a permission: retrying cannot fix a setting, and an
+/// operator (or a supervisor's restart policy) should see it at once.
+/// Every other broker fault is retried with back-off.
 pub async fn run_worker<R: JobRunner>(
     settings: WorkerSettings,
     runner: Arc<R>,
     health: Health,
     shutdown: CancellationToken,
-) {
+) -> anyhow::Result<()> {
     let mut backoff = Backoff::new(settings.reconnect_max_delay);
     while !shutdown.is_cancelled() {
         match open_session(&settings).await {
@@ -82,6 +87,10 @@ pub async fn run_worker<R: JobRunner>(
                     break;
                 }
             }
+            Err(e) if refused_by_broker(&e) => {
+                error!(error = %format!("{e:#}"), "the broker refused this worker; stopping");
+                return Err(e.context("the broker refused the worker's login or permissions"));
+            }
             Err(e) => warn!(error = %format!("{e:#}"), "cannot start consuming"),
         }
         let delay = backoff.next_delay();
@@ -95,6 +104,13 @@ pub async fn run_worker<R: JobRunner>(
         }
     }
     info!("worker stopped");
+    Ok(())
+}
+
+fn refused_by_broker(error: &anyhow::Error) -> bool {
+    error
+        .downcast_ref::<QueueError>()
+        .is_some_and(QueueError::is_access_refused)
 }
 
 /// Connects, declares the topology, and starts consuming.
