@@ -522,29 +522,44 @@ async fn a_download_that_keeps_failing_with_503_is_retried_then_dead_lettered() 
     broker.cleanup(&delays).await;
 }
 
-#[tokio::test]
-async fn sigterm_lets_a_slow_job_finish_then_exits_zero() {
-    let prefix = unique_prefix("term");
-    let broker = TestBroker::connect(&prefix).await;
-    let dir = tempfile::tempdir().unwrap();
+/// A worker (logging to `log`) whose every job takes `job_delay`,
+/// terminated while it holds job `run_id`: returns once it exited 0, with
+/// how long that took.
+async fn terminate_while_holding_a_job(
+    broker: &TestBroker,
+    log: &std::path::Path,
+    drain_timeout: &str,
+    job_delay: &str,
+    run_id: &str,
+) -> (WorkerProcess, Duration) {
     let mut worker = WorkerProcess::start(
-        &prefix,
-        &dir.path().join("w.log"),
-        &["--drain-timeout", "10s"],
-        &[("DATAPROF_JOB_DELAY", "1s")],
+        broker.topology.prefix(),
+        log,
+        &["--drain-timeout", drain_timeout],
+        &[("DATAPROF_JOB_DELAY", job_delay)],
     );
     broker
         .wait_for_consumers(&broker.topology.jobs_queue(), 1, WAIT)
         .await;
     broker
-        .publish_raw(job_for("e-t", "r-t", "http://192.0.2.1/x.csv").as_bytes())
+        .publish_raw(job_for("e-t", run_id, "http://192.0.2.1/x.csv").as_bytes())
         .await;
     worker.wait_for_log("job received", WAIT).await;
     let asked = Instant::now();
     worker.terminate();
     let status = worker.wait_exit(Duration::from_secs(10)).expect("exited");
     assert!(status.success(), "{status:?}\n{}", worker.log_text());
-    assert!(asked.elapsed() < Duration::from_secs(5));
+    (worker, asked.elapsed())
+}
+
+#[tokio::test]
+async fn sigterm_lets_a_slow_job_finish_then_exits_zero() {
+    let prefix = unique_prefix("term");
+    let broker = TestBroker::connect(&prefix).await;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("w.log");
+    let (_worker, took) = terminate_while_holding_a_job(&broker, &log, "10s", "1s", "r-t").await;
+    assert!(took < Duration::from_secs(5), "{took:?}");
     let results = broker.results(1, Duration::from_secs(2)).await;
     assert_eq!(results.len(), 1, "the job finished during the drain");
     assert_eq!(results[0].profile().run_id, "r-t");
@@ -557,28 +572,9 @@ async fn sigterm_past_the_drain_deadline_returns_the_job_and_exits_zero() {
     let prefix = unique_prefix("term2");
     let broker = TestBroker::connect(&prefix).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut worker = WorkerProcess::start(
-        &prefix,
-        &dir.path().join("w.log"),
-        &["--drain-timeout", "300ms"],
-        &[("DATAPROF_JOB_DELAY", "1h")],
-    );
-    broker
-        .wait_for_consumers(&broker.topology.jobs_queue(), 1, WAIT)
-        .await;
-    broker
-        .publish_raw(job_for("e-u", "r-u", "http://192.0.2.1/x.csv").as_bytes())
-        .await;
-    worker.wait_for_log("job received", WAIT).await;
-    let asked = Instant::now();
-    worker.terminate();
-    let status = worker.wait_exit(Duration::from_secs(10)).expect("exited");
-    assert!(status.success(), "{status:?}\n{}", worker.log_text());
-    assert!(
-        asked.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        asked.elapsed()
-    );
+    let log = dir.path().join("w.log");
+    let (worker, took) = terminate_while_holding_a_job(&broker, &log, "300ms", "1h", "r-u").await;
+    assert!(took < Duration::from_secs(3), "{took:?}");
     assert!(worker.log_text().contains("drain deadline passed"));
     assert!(broker.results(1, QUIET).await.is_empty());
     // Unacked, the job went back to the queue for the next worker.
