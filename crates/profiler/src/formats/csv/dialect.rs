@@ -10,6 +10,7 @@
 
 use std::io::Read;
 
+use super::header;
 use super::layout::{self, TableLocation};
 use super::relaxed::{QuoteSyntax, RelaxedQuotes};
 use super::sample::{self, RowShape, Sample};
@@ -116,8 +117,19 @@ pub fn detect(sample: &Sample) -> Option<DialectChoice> {
         }
         let shapes = sample::row_shapes(sample, syntax);
         let Some(mut table) = layout::locate(&shapes) else {
+            if shapes.iter().any(|row| row.fields > 1) {
+                // Delimiters and nothing else (`;;;` lines): no records.
+                return None;
+            }
             continue;
         };
+        if layout::has_one_row_preamble(&shapes, &table) && !header_at_start(sample, syntax, &table)
+        {
+            // One line above a table is a title only when a header starts
+            // the table: `taux` over `1,5` is a one-column file whose
+            // values hold a comma, not a title over two columns.
+            table = layout::without_preamble(&shapes, &table);
+        }
         if named.is_some() {
             // The `sep=` line is a preamble, never the header.
             table.start = table.start.max(1);
@@ -156,6 +168,20 @@ pub fn detect(sample: &Sample) -> Option<DialectChoice> {
         shapes,
         table,
     })
+}
+
+/// Whether the row where `table` starts reads as a header over the rows
+/// below it.
+fn header_at_start(sample: &Sample, syntax: Syntax, table: &TableLocation) -> bool {
+    let rows: Vec<Vec<String>> = sample::row_cells(sample, syntax, table.start)
+        .into_iter()
+        .take(table.end.saturating_sub(table.start))
+        .filter(|row| row.iter().any(|cell| !cell.trim().is_empty()))
+        .collect();
+    match rows.split_first() {
+        Some((first, body)) => header::has_header(first, body),
+        None => false,
+    }
 }
 
 /// The delimiter an Excel `sep=;` first line names. Excel writes it so that

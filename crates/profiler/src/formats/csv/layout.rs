@@ -14,6 +14,9 @@ use super::sample::RowShape;
 pub struct TableLocation {
     /// Index (in the sample's rows) of the header or first record.
     pub start: usize,
+    /// Index of the first row after the table: notes below it
+    /// (`Source : INSEE`) and empty rows are not records.
+    pub end: usize,
     /// The most frequent field count.
     pub field_count: usize,
     /// Share of rows from `start` with exactly `field_count` fields.
@@ -43,7 +46,12 @@ pub fn locate(rows: &[RowShape]) -> Option<TableLocation> {
     let filled: Vec<usize> = (0..rows.len()).filter(|&i| !rows[i].blank).collect();
     let first = *filled.first()?;
     let field_count = most_frequent_count(filled.iter().map(|&i| rows[i].fields));
-    let is_title = |row: &RowShape| field_count >= 3 && row.non_empty <= 1;
+    let typical = typical_filled_cells(rows, field_count);
+    // A title, or a spreadsheet's metadata row padded to the table's width
+    // (`Date d'export :;12/03/2024;;;` over five columns): far fewer
+    // filled cells than the table's rows.
+    let is_title =
+        |row: &RowShape| field_count >= 3 && (row.non_empty <= 1 || row.non_empty * 2 < typical);
     let mut start = filled
         .iter()
         .copied()
@@ -66,20 +74,89 @@ pub fn locate(rows: &[RowShape]) -> Option<TableLocation> {
             start = first;
         }
     }
+    Some(measure(rows, start, field_count))
+}
+
+/// The same table without its preamble: starting at the first row.
+pub fn without_preamble(rows: &[RowShape], table: &TableLocation) -> TableLocation {
+    let first = rows.iter().position(|r| !r.blank).unwrap_or(0);
+    measure(rows, first, table.field_count)
+}
+
+/// Whether exactly one row above `table.start` was taken for a preamble:
+/// a title, or the header of a table this syntax splits wrongly.
+pub fn has_one_row_preamble(rows: &[RowShape], table: &TableLocation) -> bool {
+    rows[..table.start].iter().filter(|r| !r.blank).count() == 1
+}
+
+/// The table of `field_count` fields from row `start`.
+fn measure(rows: &[RowShape], start: usize, field_count: usize) -> TableLocation {
+    let filled: Vec<usize> = (0..rows.len()).filter(|&i| !rows[i].blank).collect();
+    let end = notes_start(rows, start, field_count);
     let table: Vec<&RowShape> = filled
         .iter()
-        .filter(|&&i| i >= start)
+        .filter(|&&i| i >= start && i < end)
         .map(|&i| &rows[i])
         .collect();
     let total = table.len() as f64;
     let same = table.iter().filter(|r| r.fields == field_count).count() as f64;
     let multi = table.iter().filter(|r| r.fields > 1).count() as f64;
-    Some(TableLocation {
+    TableLocation {
         start,
+        end,
         field_count,
-        consistency: same / total,
-        multi_field: multi / total,
-    })
+        consistency: same / total.max(1.0),
+        multi_field: multi / total.max(1.0),
+    }
+}
+
+/// The median count of filled cells among rows of `field_count` fields.
+fn typical_filled_cells(rows: &[RowShape], field_count: usize) -> usize {
+    let mut filled: Vec<usize> = rows
+        .iter()
+        .filter(|r| !r.blank && r.fields == field_count)
+        .map(|r| r.non_empty)
+        .collect();
+    if filled.is_empty() {
+        return 0;
+    }
+    let middle = filled.len() / 2;
+    *filled.select_nth_unstable(middle).1
+}
+
+/// Whether a row below the table is a note rather than a record: only its
+/// first cell is filled, and either empty lines separate it from the
+/// table, or it is shorter than the table's rows in a table of three
+/// fields or more (where a one-cell record would be odd).
+pub fn is_note(first_only: bool, fields: usize, field_count: usize, after_gap: bool) -> bool {
+    first_only && field_count >= 2 && (after_gap || (field_count >= 3 && fields < field_count))
+}
+
+/// Where the notes and empty rows at the end of the rows begin (the rows'
+/// length when there are none). The header or first record at `start`
+/// always stays in the table.
+fn notes_start(rows: &[RowShape], start: usize, field_count: usize) -> usize {
+    let mut begin = rows.len();
+    while begin > start + 1 {
+        let row = &rows[begin - 1];
+        if row.blank || (row.first_only && row.fields <= field_count) {
+            begin -= 1;
+        } else {
+            break;
+        }
+    }
+    // Forward, each candidate must be a note given what comes above it:
+    // the notes start after the last one that is not.
+    let candidates = begin;
+    let mut gap = false;
+    for (i, row) in rows.iter().enumerate().skip(candidates) {
+        gap |= row.gap_before || row.blank;
+        if !row.blank && !is_note(row.first_only, row.fields, field_count, gap) {
+            begin = i + 1;
+            gap = false;
+        }
+    }
+    begin
 }
 
 /// The mode of the counts; on a tie the larger count (a preamble has fewer
@@ -110,7 +187,9 @@ mod tests {
                 fields,
                 non_empty,
                 last_empty: false,
-                blank: fields == 1 && non_empty == 0,
+                blank: non_empty == 0,
+                first_only: non_empty == 1,
+                gap_before: false,
                 offset: i as u64 * 10,
             })
             .collect()
@@ -154,6 +233,7 @@ mod tests {
     fn buckets() {
         let table = |consistency| TableLocation {
             start: 0,
+            end: 2,
             field_count: 2,
             consistency,
             multi_field: 1.0,

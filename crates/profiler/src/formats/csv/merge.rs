@@ -130,6 +130,9 @@ mod tests {
             non_ascii: false,
             text_bytes,
             ends_between_records,
+            empty_rows: 0,
+            trailing_notes: 0,
+            first_note: None,
         })
     }
 

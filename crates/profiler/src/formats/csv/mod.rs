@@ -36,7 +36,7 @@ use crate::{ProfileError, ProfileOptions};
 
 use dialect::DialectChoice;
 use parallel::{Parallelism, PassError};
-use sample::Sample;
+use sample::{RowShape, Sample};
 
 /// Profiles the delimited text file at `path`.
 pub fn profile(path: &Path, opts: &ProfileOptions) -> Result<SourceProfile, ProfileError> {
@@ -125,7 +125,7 @@ fn profile_as(
         _ => {
             return Err(failed(ProfileError::unsupported(
                 "empty",
-                "the file holds no records (only blank lines or comments)",
+                "the file holds no records (only blank lines, delimiters or comments)",
             )));
         }
     };
@@ -201,15 +201,26 @@ struct TableLayout {
 impl TableLayout {
     fn decide(sample: &Sample, choice: &DialectChoice) -> Self {
         let start = choice.table.start;
+        let table_rows = choice.table.end.saturating_sub(start);
         let rows: Vec<Vec<String>> = sample::row_cells(sample, choice.syntax, start)
             .into_iter()
             .zip(&choice.shapes[start..])
+            .take(table_rows)
             .filter(|(_, shape)| !shape.blank)
             .map(|(cells, _)| cells)
             .collect();
         let first: &[String] = rows.first().map_or(&[], Vec::as_slice);
         let body = rows.get(1..).unwrap_or_default();
         let has_header = header::has_header(first, body);
+        // Copies of the header right below it (exports appended to one
+        // another keep theirs) are skipped with the preamble: the header
+        // is the last copy.
+        let copies = if has_header {
+            leading_header_copies(first, body, &choice.shapes[start..])
+        } else {
+            0
+        };
+        let start = start + copies;
         let lines_skipped = choice
             .shapes
             .get(start)
@@ -233,6 +244,15 @@ impl TableLayout {
     }
 }
 
+/// How many rows right below the header repeat it cell for cell, on
+/// consecutive non-blank lines.
+fn leading_header_copies(first: &[String], body: &[Vec<String>], shapes: &[RowShape]) -> usize {
+    body.iter()
+        .zip(shapes.iter().skip(1))
+        .take_while(|(row, shape)| !shape.blank && row.as_slice() == first)
+        .count()
+}
+
 fn assemble(
     detected: &DetectedEncoding,
     choice: &DialectChoice,
@@ -243,6 +263,7 @@ fn assemble(
     warnings.extend(detected.warning());
     warnings.extend(layout.warnings);
     warnings.extend(result.ragged.warning());
+    warnings.extend(result.left_out_warnings());
     let dialect = Dialect {
         delimiter: choice.syntax.reported_delimiter(),
         quote: result

@@ -33,6 +33,34 @@ pub struct StreamResult {
     pub line_terminators: LineTerminators,
     /// Some field starts with a quote.
     pub quoted_fields: bool,
+    /// Rows of delimiters only, not counted as records.
+    pub empty_rows: u64,
+    /// Note lines after the last record, not counted as records.
+    pub trailing_notes: u64,
+    pub first_note: Option<String>,
+}
+
+impl StreamResult {
+    /// What was left out of the records, for the profile's warnings.
+    pub fn left_out_warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        match (self.trailing_notes, &self.first_note) {
+            (0, _) => {}
+            (1, Some(note)) => warnings.push(format!(
+                "1 note line after the table is not a record: {note:?}"
+            )),
+            (n, note) => warnings.push(format!(
+                "{n} note lines after the table are not records: {:?}…",
+                note.as_deref().unwrap_or_default()
+            )),
+        }
+        match self.empty_rows {
+            0 => {}
+            1 => warnings.push("1 row of delimiters only is not a record".to_owned()),
+            n => warnings.push(format!("{n} rows of delimiters only are not records")),
+        }
+        warnings
+    }
 }
 
 /// Records whose field count differs from the table's.
@@ -94,6 +122,12 @@ pub struct SampleCell {
     cut: bool,
 }
 
+impl SampleCell {
+    pub fn into_text(self) -> String {
+        self.text
+    }
+}
+
 /// The error of a run that started at `offset` of the text.
 pub fn run_error(err: RunError, offset: u64, max_record_bytes: usize) -> ProfileError {
     match err {
@@ -129,6 +163,9 @@ pub fn finish(run: Run) -> StreamResult {
         ragged: run.ragged,
         line_terminators: run.line_terminators,
         quoted_fields: run.quoted_fields,
+        empty_rows: run.empty_rows,
+        trailing_notes: run.trailing_notes,
+        first_note: run.first_note,
     }
 }
 

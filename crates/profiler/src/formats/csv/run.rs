@@ -19,7 +19,9 @@ use std::io::Read;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use super::dialect::READ_BUFFER;
+use super::layout::is_note;
 use super::reader::{Ragged, ReadPlan, SampleCell, cut_cell};
+use super::sample::skipped_empty_lines;
 use super::tap::{LineTerminators, Tap};
 use crate::ProfileError;
 use crate::infer::ColumnProfiler;
@@ -110,6 +112,12 @@ pub struct Run {
     pub text_bytes: u64,
     /// The run ended with [`END_MARK`] as a record of its own.
     pub ends_between_records: bool,
+    /// Rows of delimiters only (`;;;;`): not records.
+    pub empty_rows: u64,
+    /// Note lines after the last record (`Source : INSEE`): not records.
+    pub trailing_notes: u64,
+    /// The first of those notes, cut for a warning.
+    pub first_note: Option<String>,
 }
 
 impl Run {
@@ -127,6 +135,11 @@ impl Run {
         self.non_ascii |= next.non_ascii;
         self.text_bytes += next.text_bytes;
         self.ends_between_records = next.ends_between_records;
+        self.empty_rows += next.empty_rows;
+        // Only the last run keeps notes: the others gave theirs back as
+        // records, since more records follow them.
+        self.trailing_notes = next.trailing_notes;
+        self.first_note = next.first_note;
     }
 }
 
@@ -164,11 +177,16 @@ pub fn read_run<R: Read>(
         non_ascii: false,
         text_bytes: 0,
         ends_between_records: false,
+        empty_rows: 0,
+        trailing_notes: 0,
+        first_note: None,
     };
     let mut record = csv::ByteRecord::new();
     let mut index = 0u64;
+    let mut notes = HeldNotes::default();
     loop {
         let start = reader.position().byte();
+        let line = reader.position().line();
         reader.get_mut().set_record_start(start);
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
@@ -196,43 +214,42 @@ pub fn read_run<R: Read>(
             continue;
         }
         let text = std::str::from_utf8(record.as_slice()).ok();
-        if index <= spec.skip_records || is_blank_line(&record, field_count) {
+        let skipped = index <= spec.skip_records;
+        if skipped || is_empty_row(&record, field_count) {
             if spec.check_utf8 && !is_utf8(text, &record) {
                 return Err(RunError::NotUtf8);
+            }
+            if !skipped {
+                run.empty_rows += u64::from(record.len() > 1);
+                notes.after_gap = true;
             }
             continue;
         }
         if spec.check_utf8 && (text.is_none() || !extra_cells_are_utf8(&record, field_count)) {
             return Err(RunError::NotUtf8);
         }
-        run.record_count += 1;
-        let present = record.len().min(field_count);
-        // Each cell as a slice of the record's string: `None` when a cell
-        // starts or ends inside a character. The text is UTF-8 (checked,
-        // or transcoded); the lossy copy is a safety net.
-        let mut end = 0;
-        for (column, cell) in run.columns.iter_mut().zip(record.iter()) {
-            let start = end;
-            end += cell.len();
-            match text.and_then(|t| t.get(start..end)) {
-                Some(cell) => column.observe_text(cell),
-                None if spec.check_utf8 => return Err(RunError::NotUtf8),
-                None => column.observe_text(&String::from_utf8_lossy(cell)),
-            }
+        notes.after_gap |= skipped_empty_lines(line, reader.position().line(), &record);
+        if notes.hold(&record, field_count) {
+            continue;
         }
-        for column in &mut run.columns[present..] {
-            column.observe_missing(1);
+        for held in notes.release() {
+            let text = std::str::from_utf8(held.as_slice()).ok();
+            add_record(&mut run, &held, text, plan, spec.check_utf8)?;
         }
-        if record.len() != field_count && !only_trailing_empty_cells(&record, field_count) {
-            run.ragged.note(record.len());
+        add_record(&mut run, &record, text, plan, spec.check_utf8)?;
+    }
+    if spec.marked_end {
+        // More records follow in the next part: these were records too.
+        for held in notes.release() {
+            let text = std::str::from_utf8(held.as_slice()).ok();
+            add_record(&mut run, &held, text, plan, spec.check_utf8)?;
         }
-        if run.samples.len() < plan.opts.sample_size {
-            run.samples.push(sample_row(
-                &record,
-                field_count,
-                limits.max_sample_cell_chars,
-            ));
-        }
+    } else {
+        run.trailing_notes = notes.held.len() as u64;
+        run.first_note = notes.held.first().map(|note| {
+            let first = note.get(0).unwrap_or_default();
+            cut_cell(String::from_utf8_lossy(first).trim(), NOTE_CHARS).into_text()
+        });
     }
     let tap = reader.get_ref();
     if tap.split_sequence() {
@@ -244,6 +261,88 @@ pub fn read_run<R: Read>(
     let mark = if spec.marked_end { END_MARK.len() } else { 0 };
     run.text_bytes = tap.delivered().saturating_sub(mark as u64);
     Ok(run)
+}
+
+/// Characters of a note kept for its warning.
+const NOTE_CHARS: usize = 60;
+
+/// Most note lines held back at once: past this, they are data.
+const MAX_HELD_NOTES: usize = 32;
+
+/// Rows that look like notes below the table (see [`is_note`]), held back
+/// until a record follows them (then they were records after all) or the
+/// text ends (then they were notes).
+#[derive(Debug, Default)]
+struct HeldNotes {
+    held: Vec<csv::ByteRecord>,
+    /// Empty lines or rows came since the last record.
+    after_gap: bool,
+}
+
+impl HeldNotes {
+    /// Holds `record` back when it may be a note.
+    fn hold(&mut self, record: &csv::ByteRecord, field_count: usize) -> bool {
+        let mut cells = record.iter();
+        let first_only = cells.next().is_some_and(|c| !is_blank(c)) && cells.all(is_blank);
+        let note = is_note(first_only, record.len(), field_count, self.after_gap);
+        if note && self.held.len() < MAX_HELD_NOTES {
+            self.held.push(record.clone());
+            return true;
+        }
+        false
+    }
+
+    /// The rows held so far, now known to be records.
+    fn release(&mut self) -> Vec<csv::ByteRecord> {
+        self.after_gap = false;
+        std::mem::take(&mut self.held)
+    }
+}
+
+fn is_blank(cell: &[u8]) -> bool {
+    cell.iter().all(u8::is_ascii_whitespace)
+}
+
+/// Counts one record: each cell to its column, the ragged tally, the
+/// sample rows.
+fn add_record(
+    run: &mut Run,
+    record: &csv::ByteRecord,
+    text: Option<&str>,
+    plan: &ReadPlan<'_>,
+    check_utf8: bool,
+) -> Result<(), RunError> {
+    let field_count = plan.names.len();
+    let limits = &plan.opts.limits;
+    run.record_count += 1;
+    let present = record.len().min(field_count);
+    // Each cell as a slice of the record's string: `None` when a cell
+    // starts or ends inside a character. The text is UTF-8 (checked,
+    // or transcoded); the lossy copy is a safety net.
+    let mut end = 0;
+    for (column, cell) in run.columns.iter_mut().zip(record.iter()) {
+        let start = end;
+        end += cell.len();
+        match text.and_then(|t| t.get(start..end)) {
+            Some(cell) => column.observe_text(cell),
+            None if check_utf8 => return Err(RunError::NotUtf8),
+            None => column.observe_text(&String::from_utf8_lossy(cell)),
+        }
+    }
+    for column in &mut run.columns[present..] {
+        column.observe_missing(1);
+    }
+    if record.len() != field_count && !only_trailing_empty_cells(record, field_count) {
+        run.ragged.note(record.len());
+    }
+    if run.samples.len() < plan.opts.sample_size {
+        run.samples.push(sample_row(
+            record,
+            field_count,
+            limits.max_sample_cell_chars,
+        ));
+    }
+    Ok(())
 }
 
 /// Whether the cells past the table's fields start outside a character
@@ -270,9 +369,10 @@ fn is_utf8(text: Option<&str>, record: &csv::ByteRecord) -> bool {
             .all(|cell| cell.first().is_none_or(|b| b & 0xC0 != 0x80))
 }
 
-/// A line of white space in a table of several fields: not a record.
-fn is_blank_line(record: &csv::ByteRecord, field_count: usize) -> bool {
-    field_count > 1 && record.len() == 1 && record[0].iter().all(u8::is_ascii_whitespace)
+/// A line of white space, or of delimiters only, in a table of several
+/// fields: not a record.
+fn is_empty_row(record: &csv::ByteRecord, field_count: usize) -> bool {
+    field_count > 1 && record.iter().all(is_blank)
 }
 
 /// A long row whose extra cells are all empty: a trailing delimiter

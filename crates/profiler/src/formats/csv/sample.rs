@@ -57,8 +57,14 @@ pub struct RowShape {
     /// Cells that are not empty after trimming.
     pub non_empty: usize,
     pub last_empty: bool,
-    /// A line of white space only (a single empty cell).
+    /// No cell holds anything: a line of white space, or delimiters only
+    /// (`;;;;`, the empty rows of a spreadsheet export).
     pub blank: bool,
+    /// Only the first cell holds something: a title or a note line
+    /// (`Source : INSEE`, padded or not).
+    pub first_only: bool,
+    /// Empty lines come between this row and the one before.
+    pub gap_before: bool,
     /// Byte offset of the row in the sample.
     pub offset: u64,
 }
@@ -66,13 +72,15 @@ pub struct RowShape {
 /// The rows of the sample under `syntax` (a possibly cut last row dropped).
 pub fn row_shapes(sample: &Sample, syntax: Syntax) -> Vec<RowShape> {
     let mut shapes = Vec::new();
-    for_each_row(sample, syntax, |record, offset| {
+    for_each_row(sample, syntax, |record, offset, gap_before| {
         let non_empty = record.iter().filter(|c| !is_blank_cell(c)).count();
         shapes.push(RowShape {
             fields: record.len(),
             non_empty,
             last_empty: record.iter().next_back().is_none_or(is_blank_cell),
-            blank: record.len() <= 1 && non_empty == 0,
+            blank: non_empty == 0,
+            first_only: non_empty == 1 && record.iter().next().is_some_and(|c| !is_blank_cell(c)),
+            gap_before,
             offset,
         });
     });
@@ -84,7 +92,7 @@ pub fn row_shapes(sample: &Sample, syntax: Syntax) -> Vec<RowShape> {
 pub fn row_cells(sample: &Sample, syntax: Syntax, from: usize) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
     let mut index = 0usize;
-    for_each_row(sample, syntax, |record, _| {
+    for_each_row(sample, syntax, |record, _, _| {
         if index >= from {
             rows.push(
                 record
@@ -123,32 +131,51 @@ fn is_blank_cell(cell: &[u8]) -> bool {
     cell.iter().all(u8::is_ascii_whitespace)
 }
 
-fn for_each_row(sample: &Sample, syntax: Syntax, mut visit: impl FnMut(&csv::ByteRecord, u64)) {
+/// Calls `visit` with each row, its offset and whether empty lines come
+/// before it.
+fn for_each_row(
+    sample: &Sample,
+    syntax: Syntax,
+    mut visit: impl FnMut(&csv::ByteRecord, u64, bool),
+) {
     let mut reader = syntax.csv_reader(syntax.text_source(&sample.text[..]));
     let mut record = csv::ByteRecord::new();
-    let mut pending: Option<(csv::ByteRecord, u64)> = None;
+    let mut pending: Option<(csv::ByteRecord, u64, bool)> = None;
     let mut count = 0usize;
     while count < SAMPLE_ROWS {
         let offset = reader.position().byte();
+        let line = reader.position().line();
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
             // A slice reader cannot fail; stop at the end either way.
             Ok(false) | Err(_) => break,
         }
+        let gap = skipped_empty_lines(line, reader.position().line(), &record);
         let offset = record_start(&sample.text, offset, syntax.comment);
         // Hold each row back by one, so that the last row of a cut sample
         // (possibly cut mid-record) can be dropped.
-        if let Some((row, at)) = pending.replace((record.clone(), offset)) {
-            visit(&row, at);
+        if let Some((row, at, gap)) = pending.replace((record.clone(), offset, gap)) {
+            visit(&row, at, gap);
         }
         count += 1;
     }
-    if let Some((row, at)) = pending {
+    if let Some((row, at, gap)) = pending {
         let cut = !sample.complete && count < SAMPLE_ROWS && count > 1;
         if !cut {
-            visit(&row, at);
+            visit(&row, at, gap);
         }
     }
+}
+
+/// Whether the parser skipped empty lines before `record`, given its line
+/// numbers before and after reading it. A record takes one line break
+/// (its own, or with CRLF the `\n` of the one before) plus those quoted
+/// inside it; the parser skips empty lines without a record, so any more
+/// are empty lines. Lone `\r` line ends are not counted by the parser:
+/// there no gap is seen.
+pub fn skipped_empty_lines(line_before: u64, line_after: u64, record: &csv::ByteRecord) -> bool {
+    let taken = line_after.saturating_sub(line_before);
+    taken >= 2 && taken - memchr::memchr_iter(b'\n', record.as_slice()).count() as u64 >= 2
 }
 
 #[cfg(test)]
@@ -188,6 +215,8 @@ mod tests {
                 non_empty: 1,
                 last_empty: true,
                 blank: false,
+                first_only: true,
+                gap_before: false,
                 offset: 8
             }
         );
