@@ -701,3 +701,37 @@ fn office_documents_are_named_not_profiled_as_xml() {
     let err = error(&dir, "export.ods", &ods);
     assert!(err.contains("OpenDocument"), "{err}");
 }
+
+#[test]
+fn esri_json_is_read_as_records_not_as_geojson() {
+    let dir = TempDir::new().expect("temp dir");
+    let esri = json!({
+        "displayFieldName": "nom",
+        "geometryType": "esriGeometryPoint",
+        "spatialReference": {"wkid": 2154, "latestWkid": 2154},
+        "fields": [{"name": "OBJECTID", "type": "esriFieldTypeOID"}],
+        "features": [
+            {"attributes": {"OBJECTID": 1, "nom": "a"}, "geometry": {"x": 652469.0, "y": 6862035.0}},
+            {"attributes": {"OBJECTID": 2, "nom": "b"}, "geometry": {"x": 700000.0, "y": 6600000.0}}
+        ]
+    });
+    let p = ok(&dir, "query.json", esri.to_string().as_bytes());
+    assert_eq!(p.detected_format, "json");
+    assert!(p.geometry.is_none(), "no WGS 84 claim: {:?}", p.geometry);
+    assert_eq!(p.record_count, 2);
+    let names: Vec<&str> = p.fields.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "attributes.OBJECTID",
+            "attributes.nom",
+            "geometry.x",
+            "geometry.y"
+        ]
+    );
+    assert!(
+        p.warnings.iter().any(|w| w.contains("Esri JSON")),
+        "{:?}",
+        p.warnings
+    );
+}

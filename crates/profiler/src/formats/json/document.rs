@@ -150,7 +150,15 @@ pub(crate) fn profile_object(
         .into());
     };
     let dotted = member.path.join(".");
-    if member.path == ["features"] && kind.is_none() {
+    // Esri JSON (ArcGIS REST `query?f=json`) also holds `features`, but
+    // with `attributes` and `{x, y}` geometries in its own
+    // `spatialReference`: read as GeoJSON it would lose every field and
+    // claim WGS 84.
+    let esri = survey
+        .members
+        .iter()
+        .any(|m| m == "spatialReference" || m == "geometryType");
+    if member.path == ["features"] && kind.is_none() && !esri {
         stream(path, decoding, opts, &member.path, &mut features)?;
         let warning =
             "no `type` member: the `features` array was read as a GeoJSON FeatureCollection";
@@ -164,16 +172,22 @@ pub(crate) fn profile_object(
     let mut records = RecordsCollector::new(opts, NonObjects::Skip);
     stream(path, decoding, opts, &member.path, &mut records)?;
     let table = records.finish();
-    let warning = format!(
+    let mut warnings = vec![format!(
         "records read from the `{dotted}` member of the top-level object ({} of {} elements are objects)",
         member.objects, member.elements
-    );
+    )];
+    if esri {
+        warnings.push(
+            "an Esri JSON feature set: geometries are read as plain fields, in the file's own spatialReference"
+                .to_owned(),
+        );
+    }
     Ok(Profiled {
         format: "json",
         encoding,
         table,
         geometry: None,
-        warnings: vec![warning],
+        warnings,
     })
 }
 
