@@ -521,17 +521,19 @@ fn done_cases() -> Vec<Case> {
                     }
                 }
                 assert_eq!(p.fields[1].null_count, 0);
-                // Beyond i64 is still a number; beyond f64 is not one.
+                // Beyond i64 is still an integer (with no range, which f64
+                // would round); beyond f64 is not a number.
                 let types: Vec<_> = p.fields.iter().map(|f| f.field_type).collect();
                 assert_eq!(
                     types,
                     [
                         FieldType::Integer,
-                        FieldType::Number,
+                        FieldType::Integer,
                         FieldType::String,
                         FieldType::Number
                     ]
                 );
+                assert_eq!(p.fields[1].max, None);
                 assert_eq!(p.sample_records[0]["enorme"], "1e400");
             }),
         ),

@@ -13,12 +13,16 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike}
 use serde_json::Value;
 
 /// Date patterns, indexed `order * 3 + separator` (orders year-first,
-/// day-first, month-first; separators `-`, `/`, `.`), then compact.
-pub(crate) const DATE_PATTERNS: [&str; 10] = [
+/// day-first, month-first; separators `-`, `/`, `.`), then compact, then
+/// two-digit years with `/` (day-first, month-first), as old French
+/// spreadsheets write them (`31/12/20`). Datetimes use the first nine.
+pub(crate) const DATE_PATTERNS: [&str; 12] = [
     "%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%m-%d-%Y", "%m/%d/%Y",
-    "%m.%d.%Y", "%Y%m%d",
+    "%m.%d.%Y", "%Y%m%d", "%d/%m/%y", "%m/%d/%y",
 ];
 pub(crate) const COMPACT: usize = 9;
+/// Day-first with a two-digit year; month-first is the next pattern.
+const SHORT_YEAR_DAY_FIRST: usize = 10;
 const ALL_DATES: u16 = (1 << DATE_PATTERNS.len()) - 1;
 /// Datetime patterns: a date pattern (not compact) times `T` or space.
 const DATETIME_SLOTS: usize = 18;
@@ -71,9 +75,15 @@ fn ymd(y: u32, m: u32, d: u32) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d)
 }
 
+/// The year a two-digit year stands for, as `%y` reads it: 69 to 99 in
+/// the 1900s, 00 to 68 in the 2000s.
+fn full_year(yy: u32) -> u32 {
+    if yy >= 69 { 1900 + yy } else { 2000 + yy }
+}
+
 /// Reads a separated date at the start of `b`: its readings and the
-/// bytes it took.
-fn read_date_prefix(b: &[u8]) -> Option<(DateReadings, usize)> {
+/// bytes it took. Two-digit years are read only when `short_years`.
+fn read_date_prefix(b: &[u8], short_years: bool) -> Option<(DateReadings, usize)> {
     let (a, la) = digit_run(b, 0);
     let sep = *b.get(la)?;
     let sep_index = match sep {
@@ -94,6 +104,10 @@ fn read_date_prefix(b: &[u8]) -> Option<(DateReadings, usize)> {
     } else if (1..=2).contains(&la) && lc == 4 {
         readings.push(3 + sep_index, ymd(c, m, a));
         readings.push(6 + sep_index, ymd(c, a, m));
+    } else if short_years && sep == b'/' && (1..=2).contains(&la) && lc == 2 {
+        let year = full_year(c);
+        readings.push(SHORT_YEAR_DAY_FIRST, ymd(year, m, a));
+        readings.push(SHORT_YEAR_DAY_FIRST + 1, ymd(year, a, m));
     }
     (readings.mask() != 0).then_some((readings, end))
 }
@@ -107,7 +121,7 @@ pub(crate) fn read_date(t: &str) -> DateReadings {
         readings.push(COMPACT, ymd(num(0) * 100 + num(2), num(4), num(6)));
         return readings;
     }
-    match read_date_prefix(b) {
+    match read_date_prefix(b, true) {
         Some((readings, end)) if end == b.len() => readings,
         _ => DateReadings::default(),
     }
@@ -119,6 +133,29 @@ pub(crate) struct TimeReading {
     time: NaiveTime,
     seconds: bool,
     fraction: bool,
+    /// Written the French way, `08h30` or `9h`.
+    french: bool,
+}
+
+/// `8h`, `08h30`, `17H00`: hours, `h`, and minutes or nothing.
+fn read_french_time(b: &[u8]) -> Option<TimeReading> {
+    let (h, lh) = digit_run(b, 0);
+    if !(1..=2).contains(&lh) || !matches!(b.get(lh), Some(b'h' | b'H')) {
+        return None;
+    }
+    let m = match &b[lh + 1..] {
+        [] => 0,
+        [m1, m2] if m1.is_ascii_digit() && m2.is_ascii_digit() => {
+            u32::from(m1 - b'0') * 10 + u32::from(m2 - b'0')
+        }
+        _ => return None,
+    };
+    Some(TimeReading {
+        time: NaiveTime::from_hms_opt(h, m, 0)?,
+        seconds: false,
+        fraction: false,
+        french: true,
+    })
 }
 
 /// `H:MM`, `HH:MM`, `HH:MM:SS`, `HH:MM:SS.fff` at the start of `b`.
@@ -165,6 +202,7 @@ fn read_time_prefix(b: &[u8]) -> Option<(TimeReading, usize)> {
             time,
             seconds,
             fraction,
+            french: false,
         },
         i,
     ))
@@ -173,7 +211,7 @@ fn read_time_prefix(b: &[u8]) -> Option<(TimeReading, usize)> {
 pub(crate) fn read_time(t: &str) -> Option<TimeReading> {
     match read_time_prefix(t.as_bytes()) {
         Some((reading, end)) if end == t.len() => Some(reading),
-        _ => None,
+        _ => read_french_time(t.as_bytes()),
     }
 }
 
@@ -224,6 +262,8 @@ pub(crate) struct DateTimeReading {
     time: TimeReading,
     offset: Option<i32>,
     offset_z: bool,
+    /// The offset was written `+HH:MM`.
+    offset_colon: bool,
 }
 
 impl DateTimeReading {
@@ -269,7 +309,7 @@ fn read_offset(b: &[u8]) -> Option<(i32, bool)> {
 
 pub(crate) fn read_datetime(t: &str) -> Option<DateTimeReading> {
     let b = t.as_bytes();
-    let (dates, n) = read_date_prefix(b)?;
+    let (dates, n) = read_date_prefix(b, false)?;
     let separator = match b.get(n)? {
         b'T' => 0,
         b' ' => 1,
@@ -290,6 +330,7 @@ pub(crate) fn read_datetime(t: &str) -> Option<DateTimeReading> {
         time,
         offset,
         offset_z,
+        offset_colon: tail.contains(&b':'),
     })
 }
 
@@ -361,6 +402,9 @@ pub(crate) struct DateTimeState {
     any_fraction: bool,
     any_z: bool,
     any_numeric_offset: bool,
+    /// Some numeric offset was written `+HH:MM` (`%:z`) rather than
+    /// `+HHMM` (`%z`).
+    any_colon_offset: bool,
 }
 
 impl Default for DateTimeState {
@@ -372,6 +416,7 @@ impl Default for DateTimeState {
             any_fraction: false,
             any_z: false,
             any_numeric_offset: false,
+            any_colon_offset: false,
         }
     }
 }
@@ -400,6 +445,7 @@ impl DateTimeState {
         self.any_fraction |= r.time.fraction;
         self.any_z |= r.offset_z;
         self.any_numeric_offset |= r.offset.is_some() && !r.offset_z;
+        self.any_colon_offset |= r.offset_colon;
         self.mask != 0
     }
 
@@ -415,6 +461,7 @@ impl DateTimeState {
         self.any_fraction |= o.any_fraction;
         self.any_z |= o.any_z;
         self.any_numeric_offset |= o.any_numeric_offset;
+        self.any_colon_offset |= o.any_colon_offset;
     }
 
     /// The chosen slot and its strftime format.
@@ -429,8 +476,10 @@ impl DateTimeState {
         if self.any_fraction {
             format.push_str("%.f");
         }
-        if self.any_numeric_offset {
+        if self.any_numeric_offset && self.any_colon_offset {
             format.push_str("%:z");
+        } else if self.any_numeric_offset {
+            format.push_str("%z");
         } else if self.any_z {
             format.push('Z');
         }
@@ -446,11 +495,24 @@ impl DateTimeState {
 }
 
 /// Times of day: range and the optional parts seen.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct TimeState {
     range: Option<(NaiveTime, NaiveTime)>,
     any_seconds: bool,
     any_fraction: bool,
+    /// Every value so far was written `08h30`.
+    all_french: bool,
+}
+
+impl Default for TimeState {
+    fn default() -> Self {
+        TimeState {
+            range: None,
+            any_seconds: false,
+            any_fraction: false,
+            all_french: true,
+        }
+    }
 }
 
 impl TimeState {
@@ -461,6 +523,7 @@ impl TimeState {
         });
         self.any_seconds |= r.seconds;
         self.any_fraction |= r.fraction;
+        self.all_french &= r.french;
     }
 
     pub(crate) fn merge(&mut self, o: &TimeState) {
@@ -470,9 +533,13 @@ impl TimeState {
         };
         self.any_seconds |= o.any_seconds;
         self.any_fraction |= o.any_fraction;
+        self.all_french &= o.all_french;
     }
 
     pub(crate) fn format(&self) -> String {
+        if self.all_french && self.range.is_some() {
+            return "%Hh%M".to_owned();
+        }
         let mut f = String::from("%H:%M");
         if self.any_seconds {
             f.push_str(":%S");

@@ -241,6 +241,9 @@ impl ColumnProfiler {
     pub fn finish(mut self) -> FieldProfile {
         self.stats.flush(&self.opts);
         let (distinct, estimated) = self.stats.distinct_count();
+        // An estimate can overshoot; there are never more distinct values
+        // than values.
+        let distinct = distinct.min(self.values + self.nan_count);
         let decision = self.types.decide(
             &self.hints,
             distinct,

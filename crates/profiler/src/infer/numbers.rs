@@ -445,8 +445,8 @@ pub(crate) struct NumberState {
 /// What the column's numbers turned out to be.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct NumberDecision {
-    /// Every value is a whole number that fits `i64` (whether they are
-    /// years is the caller's call, from the field name).
+    /// Every value is a whole number (whether they are years is the
+    /// caller's call, from the field name).
     pub integer: bool,
     /// `decimal_comma`, `thousands_space`, `thousands_dot`,
     /// `thousands_comma`, joined with `+`; `None` for plain numbers.
@@ -576,8 +576,10 @@ impl NumberState {
             parts.push("thousands_space");
         }
         let format = (!parts.is_empty()).then(|| parts.join("+"));
-        let integer = family.all_integer && !family.overflow;
-        let (min, max) = if !family.seen {
+        // Whole numbers past i64 are still integers (JSON and Frictionless
+        // set no bound); their range is not kept, as f64 would round it.
+        let integer = family.all_integer;
+        let (min, max) = if !family.seen || (integer && family.overflow) {
             (None, None)
         } else if integer {
             (
@@ -799,8 +801,12 @@ mod tests {
     }
 
     #[test]
-    fn big_integers_become_numbers_and_huge_ones_strings() {
+    fn big_integers_stay_integers_and_huge_ones_strings() {
         let d = decide(&["12", "123456789012345678901234"]).unwrap();
+        assert!(d.integer);
+        // An f64 would round the range: none is given.
+        assert_eq!((d.min, d.max), (None, None));
+        let d = decide(&["12", "1.5", "123456789012345678901234"]).unwrap();
         assert!(!d.integer);
         assert_eq!(d.max, Some(serde_json::json!(1.2345678901234568e23)));
         let d = decide(&["-9223372036854775808", "9223372036854775807"]).unwrap();

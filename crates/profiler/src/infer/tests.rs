@@ -138,6 +138,55 @@ fn other_date_and_time_patterns() {
 }
 
 #[test]
+fn two_digit_years_and_french_times() {
+    // 31/12/20 settles day-first; years as %y reads them.
+    let f = text_column("d", &["01/02/21", "15/03/21", "31/12/20", "05/06/98"]);
+    assert_eq!(
+        (f.field_type, f.format.as_deref()),
+        (FieldType::Date, Some("%d/%m/%y"))
+    );
+    assert_eq!(f.min, Some(json!("1998-06-05")));
+    assert_eq!(f.max, Some(json!("2021-03-15")));
+    assert_eq!(
+        kind("d", &["12/31/20", "01/15/21"]),
+        (FieldType::Date, Some("%m/%d/%y".into()))
+    );
+    // Only with slashes: `1.2.21` and `10-12-14` stay text.
+    assert_eq!(kind("v", &["1.2.21", "3.4.22"]).0, FieldType::String);
+    assert_eq!(kind("v", &["10-12-14"]).0, FieldType::String);
+
+    let f = text_column("ouverture", &["08h30", "9h", "17H00"]);
+    assert_eq!(
+        (f.field_type, f.format.as_deref()),
+        (FieldType::Time, Some("%Hh%M"))
+    );
+    assert_eq!(f.min, Some(json!("08:30:00")));
+    assert_eq!(f.max, Some(json!("17:00:00")));
+    // Both spellings in one column are still times.
+    assert_eq!(
+        kind("t", &["08h30", "17:45"]),
+        (FieldType::Time, Some("%H:%M".into()))
+    );
+    assert_eq!(kind("t", &["25h00"]).0, FieldType::String);
+    assert_eq!(kind("t", &["8h3"]).0, FieldType::String);
+}
+
+#[test]
+fn offsets_are_labelled_as_written() {
+    assert_eq!(
+        kind("ts", &["2021-03-04T10:22:00+0100"]),
+        (FieldType::Datetime, Some("%Y-%m-%dT%H:%M:%S%z".into()))
+    );
+    assert_eq!(
+        kind(
+            "ts",
+            &["2021-03-04T10:22:00+01:00", "2021-03-04T10:22:00+0100"]
+        ),
+        (FieldType::Datetime, Some("%Y-%m-%dT%H:%M:%S%:z".into()))
+    );
+}
+
+#[test]
 fn years_and_compact_dates_need_the_name() {
     assert_eq!(kind("date_creation", &["1431", "2023"]).0, FieldType::Year);
     assert_eq!(kind("annee", &["2019", "2020"]).0, FieldType::Year);
@@ -333,12 +382,15 @@ fn phone_numbers_are_strings() {
 
 #[test]
 fn big_numbers() {
+    // Whole numbers past i64 are integers all the same.
     let f = text_column("n", &["1", "123456789012345678901234"]);
-    assert_eq!(f.field_type, FieldType::Number);
-    assert_eq!(f.max, Some(json!(1.2345678901234568e23)));
+    assert_eq!(f.field_type, FieldType::Integer);
+    assert_eq!(f.max, None);
     let huge = format!("9{}", "0".repeat(400));
     assert_eq!(kind("n", &["1", &huge]).0, FieldType::String);
     let f = json_column("n", &[json!(1), json!(u64::MAX)]);
+    assert_eq!(f.field_type, FieldType::Integer);
+    let f = json_column("n", &[json!(1.5), json!(u64::MAX)]);
     assert_eq!(f.field_type, FieldType::Number);
 }
 
@@ -423,6 +475,7 @@ fn distinct_count_switches_to_an_estimate() {
     assert!(f.distinct_estimated);
     let error = (f.distinct_count as f64 - 100_000.0).abs() / 100_000.0;
     assert!(error < 0.03, "{} distinct", f.distinct_count);
+    assert!(f.distinct_count <= 100_000, "never above the value count");
     assert_eq!(f.top_values, None);
 
     let mut p = ColumnProfiler::new("id", opts);
