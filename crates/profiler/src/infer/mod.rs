@@ -41,7 +41,7 @@ use serde_json::Value;
 use hash::hash_bytes;
 use names::NameHints;
 use stats::{ValueStats, cut};
-use tokens::{bool_digit, bool_word, is_null_token, nan_spelling};
+use tokens::{bool_digit, bool_word, is_null_token, nan_spelling, placeholder_spelling};
 use types::TypeState;
 
 /// Bounds on what a column keeps in memory.
@@ -83,6 +83,11 @@ pub struct ColumnProfiler {
     nan_count: u64,
     /// Which spellings of `NaN` were seen (bits from [`nan_spelling`]).
     nan_spellings: u8,
+    /// Placeholders (`NC`, `s`, `#DIV/0!`...): nulls if the column turns
+    /// out typed, values if it is text.
+    placeholders: u64,
+    /// Which placeholders were seen (bits from [`placeholder_spelling`]).
+    placeholder_spellings: u32,
     types: TypeState,
     stats: ValueStats,
     /// Reused buffer for the text of JSON numbers.
@@ -113,6 +118,8 @@ impl ColumnProfiler {
             values: 0,
             nan_count: 0,
             nan_spellings: 0,
+            placeholders: 0,
+            placeholder_spellings: 0,
             types: TypeState::default(),
             stats: ValueStats::new(),
             scratch: String::new(),
@@ -206,6 +213,11 @@ impl ColumnProfiler {
             self.types.observe_nan();
             return Counted::Nan;
         }
+        if let Some(bit) = placeholder_spelling(trimmed) {
+            self.placeholders += 1;
+            self.placeholder_spellings |= bit;
+            return Counted::Nan;
+        }
         self.values += 1;
         if repeat {
             // Offered as an example when first seen.
@@ -234,6 +246,8 @@ impl ColumnProfiler {
         self.values += other.values;
         self.nan_count += other.nan_count;
         self.nan_spellings |= other.nan_spellings;
+        self.placeholders += other.placeholders;
+        self.placeholder_spellings |= other.placeholder_spellings;
         self.types.merge(&other.types);
         self.stats.merge(other.stats, &self.opts);
     }
@@ -243,27 +257,48 @@ impl ColumnProfiler {
         let (distinct, estimated) = self.stats.distinct_count();
         // An estimate can overshoot; there are never more distinct values
         // than values.
-        let distinct = distinct.min(self.values + self.nan_count);
-        let decision = self.types.decide(
-            &self.hints,
-            distinct,
-            self.stats.string_min_max(),
-            self.values > 0,
-            self.nan_count > 0,
-        );
+        let distinct = distinct.min(self.values + self.nan_count + self.placeholders);
+        let decision = if self.values == 0 && self.nan_count == 0 && self.placeholders > 0 {
+            // Placeholders and nothing else: text.
+            let (min, max) = self.stats.string_min_max();
+            types::Decision {
+                field_type: FieldType::String,
+                format: None,
+                min: min.map(Value::from),
+                max: max.map(Value::from),
+            }
+        } else {
+            self.types.decide(
+                &self.hints,
+                distinct,
+                self.stats.string_min_max(),
+                self.values > 0,
+                self.nan_count > 0,
+            )
+        };
         let numeric = matches!(
             decision.field_type,
             FieldType::Integer | FieldType::Number | FieldType::Year
         );
-        let (null_count, distinct_count) = if numeric {
-            let nan_values = u64::from(self.nan_spellings.count_ones());
-            (
-                self.nulls + self.nan_count,
-                distinct.saturating_sub(nan_values),
-            )
-        } else {
-            (self.nulls, distinct)
+        // Placeholders are nulls where the other values have a type or
+        // an identifier format (`NC` among postal codes), values in text.
+        let typed = match decision.field_type {
+            FieldType::Any => false,
+            FieldType::String => decision.format.is_some(),
+            _ => true,
         };
+        let mut null_count = self.nulls;
+        let mut distinct_count = distinct;
+        if numeric {
+            null_count += self.nan_count;
+            distinct_count =
+                distinct_count.saturating_sub(u64::from(self.nan_spellings.count_ones()));
+        }
+        if typed {
+            null_count += self.placeholders;
+            distinct_count =
+                distinct_count.saturating_sub(u64::from(self.placeholder_spellings.count_ones()));
+        }
         let format = decision.format.as_deref();
         let top_values = self
             .stats
@@ -272,9 +307,11 @@ impl ColumnProfiler {
                 distinct_count <= self.opts.top_values_max_cardinality && distinct_count > 0
             })
             .map(|mut counts| {
-                if numeric {
-                    counts.retain(|(text, _)| nan_spelling(text.trim()).is_none());
-                }
+                counts.retain(|(text, _)| {
+                    let t = text.trim();
+                    !(numeric && nan_spelling(t).is_some()
+                        || typed && placeholder_spelling(t).is_some())
+                });
                 counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
                 counts
                     .into_iter()
@@ -356,6 +393,14 @@ pub fn typed_json(value: &Value, field: &FieldProfile) -> Value {
 fn typed_text(cell: &str, field_type: FieldType, format: Option<&str>) -> Value {
     let t = cell.trim();
     if is_null_token(t) {
+        return Value::Null;
+    }
+    let typed = match field_type {
+        FieldType::Any => false,
+        FieldType::String => format.is_some(),
+        _ => true,
+    };
+    if typed && placeholder_spelling(t).is_some() {
         return Value::Null;
     }
     let typed = match field_type {

@@ -295,6 +295,45 @@ fn nan_is_null_only_in_numbers() {
 }
 
 #[test]
+fn placeholders_are_null_in_typed_columns_and_values_in_text() {
+    // INSEE's secret statistique and non communiqué in a count column.
+    let f = text_column("nb", &["12", "s", "NC", "7", "NC"]);
+    assert_eq!(f.field_type, FieldType::Integer);
+    assert_eq!((f.null_count, f.distinct_count), (3, 2));
+    assert_eq!((&f.min, &f.max), (&Some(json!(7)), &Some(json!(12))));
+    assert!(
+        f.top_values
+            .as_ref()
+            .unwrap()
+            .iter()
+            .all(|t| t.value != json!("NC"))
+    );
+    assert_eq!(typed_cell("NC", &f), Value::Null);
+    let f = text_column("d", &["12/03/2021", "#VALEUR!", "01/02/2020"]);
+    assert_eq!(f.field_type, FieldType::Date);
+    assert_eq!(f.null_count, 1);
+    let f = text_column("ok", &["oui", "NR", "non"]);
+    assert_eq!((f.field_type, f.null_count), (FieldType::Boolean, 1));
+
+    // In text they are values.
+    let f = text_column("pays", &["FR", "NC", "PF"]);
+    assert_eq!(
+        (f.field_type, f.null_count, f.distinct_count),
+        (FieldType::String, 0, 3)
+    );
+    assert_eq!(typed_cell("NC", &f), json!("NC"));
+    let f = text_column("x", &["NC", "NC"]);
+    assert_eq!((f.field_type, f.null_count), (FieldType::String, 0));
+    // Case matters; among codes a placeholder is a null too.
+    assert_eq!(kind("n", &["1", "Nc"]).0, FieldType::String);
+    let f = text_column("code_postal", &["75001", "NC", "01000"]);
+    assert_eq!(
+        (f.field_type, f.format.as_deref(), f.null_count),
+        (FieldType::String, Some("fr_postal_code"), 1)
+    );
+}
+
+#[test]
 fn siret_luhn() {
     let f = text_column("idBeneficiaire", &["78012958100010", "41395842200045"]);
     assert_eq!(

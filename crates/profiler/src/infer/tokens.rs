@@ -29,6 +29,25 @@ pub(crate) fn nan_spelling(t: &str) -> Option<u8> {
     }
 }
 
+/// Placeholders French statistics and spreadsheets write where a value is
+/// withheld or failed: `NC` (non communiqué), `NR` (non renseigné), `s`
+/// (secret statistique), `ns`, `secret`, and Excel's error values. Case
+/// matters: `NC` is a placeholder, `Nc` a name.
+const PLACEHOLDERS: [&str; 20] = [
+    "NC", "nc", "N.C.", "n.c.", "NR", "nr", "N.R.", "n.r.", "s", "ns", "NS", "secret", "#DIV/0!",
+    "#VALUE!", "#VALEUR!", "#REF!", "#NAME?", "#NOM?", "#NUM!", "#NULL!",
+];
+
+/// Which placeholder a trimmed cell is, as a bit. Like `NaN`, a
+/// placeholder is a null in a column whose other values are typed, and a
+/// value in a text column.
+pub(crate) fn placeholder_spelling(t: &str) -> Option<u32> {
+    if t.len() > 8 {
+        return None;
+    }
+    PLACEHOLDERS.iter().position(|p| *p == t).map(|i| 1u32 << i)
+}
+
 /// The boolean a word stands for: true/false, oui/non, yes/no, vrai/faux,
 /// t/f, y/n, in any case.
 pub(crate) fn bool_word(t: &str) -> Option<bool> {
