@@ -8,6 +8,10 @@ use serde_json::{Map, Value};
 pub(crate) fn read_geopoint(t: &str) -> Option<(f64, f64)> {
     // A byte loop: cells are short, a vector search costs more to set up.
     let comma = t.bytes().position(|c| c == b',')?;
+    // Coordinates have decimals: `12,5` is a decimal comma, not 12°N 5°E.
+    if !t.bytes().any(|c| c == b'.') {
+        return None;
+    }
     let lat = plain_decimal(t.get(..comma)?.trim())?;
     let lon = plain_decimal(t.get(comma + 1..)?.trim())?;
     in_range(lat, lon).then_some((lat, lon))

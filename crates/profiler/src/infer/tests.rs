@@ -387,6 +387,14 @@ fn geopoints_and_json_text() {
         kind("gps", &["51.0072, 2.3308", "95.0, 2.0"]).0,
         FieldType::String
     );
+    // Whole numbers around a comma are decimal commas, in CSV text and in
+    // JSON strings alike.
+    assert_eq!(
+        kind("taux", &["12,5", "3,7"]),
+        (FieldType::Number, Some("decimal_comma".into()))
+    );
+    let f = json_column("taux", &[json!("12,5"), json!("3,7"), json!("8,25")]);
+    assert_eq!(f.field_type, FieldType::String);
     let shape =
         r#"{"coordinates": [[2.300280980817689, 48.84090598651907]], "type": "MultiPoint"}"#;
     assert_eq!(kind("geo_shape", &[shape]).0, FieldType::Geojson);
