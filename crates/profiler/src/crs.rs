@@ -114,7 +114,7 @@ pub fn infer_from_bbox(bbox: [f64; 4]) -> BboxCrs {
 /// Names the CRS of a `.prj` WKT: `EPSG:n` when recognised, else the name
 /// of the root element; `None` when the text is not WKT.
 pub fn from_wkt(text: &str) -> Option<String> {
-    let root = wkt::parse(text)?;
+    let root = wkt::parse(text.trim_start_matches('\u{feff}'))?;
     if let Some(code) = authority_code(&root) {
         return Some(format!("EPSG:{code}"));
     }
@@ -233,10 +233,33 @@ fn projected_by_name(root: &wkt::Node) -> Option<u32> {
             ],
             27700,
         ),
-        (&["rgfg95_utm_zone_22n"], 2972),
-        (&["rgr92_utm_zone_40s"], 2975),
-        (&["rgm04_utm_zone_38s"], 4471),
+        (&["ntf_paris_lambert_zone_i", "ntf_paris_lambert_i"], 27571),
+        (
+            &["ntf_paris_lambert_zone_iii", "ntf_paris_lambert_iii"],
+            27573,
+        ),
+        (
+            &["ntf_paris_lambert_zone_iv", "ntf_paris_lambert_iv"],
+            27574,
+        ),
+        (&["ntf_paris_lambert_nord_france"], 27561),
+        (&["ntf_paris_lambert_centre_france"], 27562),
+        (&["ntf_paris_lambert_sud_france"], 27563),
+        (&["ntf_paris_lambert_corse"], 27564),
+        // Overseas France, in the EPSG and the ESRI spellings.
+        (&["rgfg95_utm_zone_22n", "rgfg_1995_utm_zone_22n"], 2972),
+        (
+            &[
+                "rgr92_utm_zone_40s",
+                "rgr_1992_utm_40s",
+                "rgr_1992_utm_zone_40s",
+            ],
+            2975,
+        ),
+        (&["rgm04_utm_zone_38s", "rgm_2004_utm_zone_38s"], 4471),
         (&["rgaf09_utm_zone_20n"], 5490),
+        (&["rraf_1991_utm_zone_20n", "rraf_1991_utm_20n"], 4559),
+        (&["rgspm06_utm_zone_21n", "rgspm_2006_utm_zone_21n"], 4467),
     ];
     for (names, code) in fixed {
         if names.contains(&name.as_str()) {
@@ -543,6 +566,27 @@ mod tests {
             from_wkt(&on_sphere).as_deref(),
             Some("Lambert_Azimuthal_Equal_Area")
         );
+    }
+
+    #[test]
+    fn prj_esri_names_of_french_projections() {
+        for (name, code) in [
+            ("RGR_1992_UTM_40S", "EPSG:2975"),
+            ("RGFG_1995_UTM_Zone_22N", "EPSG:2972"),
+            ("RGM_2004_UTM_Zone_38S", "EPSG:4471"),
+            ("NTF_Paris_Lambert_Zone_I", "EPSG:27571"),
+            ("NTF_Paris_Lambert_Zone_III", "EPSG:27573"),
+            ("NTF_Paris_Lambert_Centre_France", "EPSG:27562"),
+            ("RGSPM_2006_UTM_Zone_21N", "EPSG:4467"),
+        ] {
+            let prj = format!(
+                r#"PROJCS["{name}",GEOGCS["GCS_X",DATUM["D_X",SPHEROID["GRS_1980",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Transverse_Mercator"],UNIT["Meter",1.0]]"#
+            );
+            assert_eq!(from_wkt(&prj).as_deref(), Some(code), "{name}");
+        }
+        // A byte-order mark before the text.
+        let l93 = "\u{feff}PROJCS[\"RGF_1993_Lambert_93\",GEOGCS[\"GCS_RGF_1993\"]]";
+        assert_eq!(from_wkt(l93).as_deref(), Some("EPSG:2154"));
     }
 
     #[test]

@@ -735,3 +735,19 @@ fn esri_json_is_read_as_records_not_as_geojson() {
         p.warnings
     );
 }
+
+#[test]
+fn a_member_that_is_an_object_or_null_has_no_always_null_field() {
+    let dir = TempDir::new().expect("temp dir");
+    let records = json!([
+        {"id": 1, "adresse": {"rue": "a", "cp": "75001"}},
+        {"id": 2, "adresse": null},
+        {"id": 3},
+        {"id": 4, "adresse": {"rue": "b", "cp": "75002"}}
+    ]);
+    let p = ok(&dir, "records.json", records.to_string().as_bytes());
+    let names: Vec<&str> = p.fields.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["id", "adresse.rue", "adresse.cp"]);
+    assert_eq!(p.fields[1].null_count, 2);
+    assert!(p.sample_records.iter().all(|r| !r.contains_key("adresse")));
+}

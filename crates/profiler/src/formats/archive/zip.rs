@@ -309,11 +309,19 @@ fn profile_layers(
     budget: &mut Budget,
 ) -> Result<SourceProfile, ProfileError> {
     let mut warnings = plan.incomplete.clone();
-    if !plan.others.is_empty() {
-        warnings.push(format!(
-            "{} other files beside the Shapefile layers were not read",
-            plan.others.len()
-        ));
+    if let Some(first) = plan.others.first() {
+        let count = plan.others.len();
+        warnings.push(if count == 1 {
+            format!(
+                "1 other file beside the Shapefile layers was not read: {}",
+                first.name
+            )
+        } else {
+            format!(
+                "{count} other files beside the Shapefile layers were not read: {}, …",
+                first.name
+            )
+        });
     }
     let mut layers: Vec<(LayerProfile, String)> = Vec::new();
     let mut first_error = None;

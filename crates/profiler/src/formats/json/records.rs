@@ -6,9 +6,9 @@
 //! first seen at record k is told that the k-1 records before lacked it,
 //! and a record without a known field counts as a missing value for it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use dataprof_model::{FieldProfile, Record};
+use dataprof_model::{FieldProfile, FieldType, Record};
 use serde_json::Value;
 
 use serde::Deserializer;
@@ -257,15 +257,48 @@ impl RecordTable {
                 self.repeated_names
             ));
         }
+        let mut fields: Vec<FieldProfile> = self
+            .columns
+            .into_iter()
+            .map(|c| c.profiler.finish())
+            .collect();
+        let mut samples: Vec<Record> = samples;
+        drop_null_parents(&mut fields, &mut samples);
         TableOutcome {
             record_count: self.records,
-            fields: self
-                .columns
-                .into_iter()
-                .map(|c| c.profiler.finish())
-                .collect(),
+            fields,
             samples,
             warnings,
+        }
+    }
+}
+
+/// Drops a field that is null wherever it is present when its non-null
+/// values were objects flattened into dotted fields (`adresse` beside
+/// `adresse.rue`): those fields already count its nulls as theirs, and an
+/// always-null `adresse` would claim the member is always empty.
+fn drop_null_parents(fields: &mut Vec<FieldProfile>, samples: &mut [Record]) {
+    let parents: HashSet<&str> = fields
+        .iter()
+        .flat_map(|f| {
+            f.name
+                .match_indices('.')
+                .map(|(at, _)| &f.name[..at])
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let dropped: Vec<String> = fields
+        .iter()
+        .filter(|f| f.field_type == FieldType::Any && parents.contains(f.name.as_str()))
+        .map(|f| f.name.clone())
+        .collect();
+    if dropped.is_empty() {
+        return;
+    }
+    fields.retain(|f| !dropped.contains(&f.name));
+    for sample in samples {
+        for name in &dropped {
+            sample.remove(name);
         }
     }
 }

@@ -21,7 +21,13 @@ use crate::ProfileError;
 /// One field descriptor.
 #[derive(Debug, Clone)]
 pub(crate) struct DbfField {
+    /// The name as dbase read it (bytes that are not UTF-8 replaced),
+    /// until [`DbfTable::decode_names`] decodes it like the records.
     pub name: String,
+    /// The name's bytes in the descriptor, when they could be read.
+    raw_name: Option<Vec<u8>>,
+    /// Decimal places the descriptor declares (byte 17), when read.
+    decimals: Option<u8>,
     pub kind: FieldType,
     /// Byte offset of the field in a record (after the deletion flag).
     offset: usize,
@@ -59,13 +65,25 @@ impl DbfTable {
             .build(&mut *source)
             .map_err(|e| malformed(layer, format_args!("invalid header: {e}")))?;
         let header = *reader.header();
-        let mut fields = Vec::with_capacity(reader.fields().len());
+        let descriptors: Vec<(String, FieldType, u8)> = reader
+            .fields()
+            .iter()
+            .map(|f| (f.name().to_owned(), f.field_type(), f.length()))
+            .collect();
+        drop(reader);
+        let mut raw_descriptors =
+            raw_descriptors(&mut *source, descriptors.len()).map(Vec::into_iter);
+        let mut fields = Vec::with_capacity(descriptors.len());
         let mut offset = 0usize;
-        for f in reader.fields() {
-            let len = usize::from(f.length());
+        for (name, kind, length) in descriptors {
+            let len = usize::from(length);
+            let raw = raw_descriptors.as_mut().and_then(Iterator::next);
+            let decimals = raw.as_ref().map(|r| r.decimals);
             fields.push(DbfField {
-                name: f.name().to_owned(),
-                kind: f.field_type(),
+                name,
+                raw_name: raw.map(|r| r.name),
+                decimals,
+                kind,
                 offset,
                 len,
             });
@@ -90,19 +108,33 @@ impl DbfTable {
         })
     }
 
+    /// Decodes the field names as the records' text is decoded: a name
+    /// such as `ANNÉE` is written in the DBF's code page too.
+    pub fn decode_names(&mut self, text: &mut DbfText) {
+        for field in &mut self.fields {
+            if let Some(raw) = &field.raw_name
+                && !raw.is_ascii()
+            {
+                field.name = text.decode(raw).trim().to_owned();
+            }
+        }
+    }
+
     /// Reads every record in order, skipping deleted ones, and hands each
-    /// one's field bytes to `visit`. Returns the number of records read.
+    /// one's field bytes to `visit`. Returns the number of records read and
+    /// which were deleted.
     pub fn for_each_record<R: Read + Seek>(
         &self,
         source: &mut R,
         layer: &str,
         mut visit: impl FnMut(&[&[u8]]) -> Result<(), ProfileError>,
-    ) -> Result<u64, ProfileError> {
+    ) -> Result<(u64, DeletedRecords), ProfileError> {
         source
             .seek(SeekFrom::Start(self.first_record))
             .map_err(|e| ProfileError::io("read", e))?;
         let mut record = vec![0u8; self.record_size];
         let mut read = 0u64;
+        let mut deleted = DeletedRecords::default();
         for n in 1..=self.declared_records {
             source.read_exact(&mut record).map_err(|e| {
                 malformed(
@@ -114,6 +146,7 @@ impl DbfTable {
                 )
             })?;
             if record[0] == b'*' {
+                deleted.mark(n, self.declared_records);
                 continue;
             }
             let body = &record[1..];
@@ -125,7 +158,82 @@ impl DbfTable {
             visit(&cells)?;
             read += 1;
         }
-        Ok(read)
+        Ok((read, deleted))
+    }
+}
+
+/// The 1-based numbers of the records marked deleted, as a bit set
+/// allocated at the first one.
+#[derive(Debug, Default)]
+pub(crate) struct DeletedRecords {
+    bits: Vec<u64>,
+}
+
+impl DeletedRecords {
+    fn mark(&mut self, n: u64, declared: u64) {
+        if self.bits.is_empty() {
+            let words = usize::try_from(declared / 64 + 1).unwrap_or(usize::MAX);
+            self.bits = vec![0; words];
+        }
+        if let Some(word) = usize::try_from(n / 64)
+            .ok()
+            .and_then(|i| self.bits.get_mut(i))
+        {
+            *word |= 1 << (n % 64);
+        }
+    }
+
+    pub fn contains(&self, n: u64) -> bool {
+        usize::try_from(n / 64)
+            .ok()
+            .and_then(|i| self.bits.get(i))
+            .is_some_and(|word| word & (1 << (n % 64)) != 0)
+    }
+}
+
+/// What dbase does not give of a field descriptor.
+struct RawDescriptor {
+    name: Vec<u8>,
+    decimals: u8,
+}
+
+/// The `count` field descriptors that follow the 32-byte header (32 bytes
+/// each: the name in 11 bytes ended by a NUL, the decimal count at byte
+/// 17), or `None` when they do not read as such.
+fn raw_descriptors<R: Read + Seek>(source: &mut R, count: usize) -> Option<Vec<RawDescriptor>> {
+    source.seek(SeekFrom::Start(32)).ok()?;
+    let mut out = Vec::with_capacity(count);
+    let mut descriptor = [0u8; 32];
+    for _ in 0..count {
+        source.read_exact(&mut descriptor).ok()?;
+        if descriptor[0] == 0x0D {
+            return None;
+        }
+        let end = descriptor[..11].iter().position(|&b| b == 0).unwrap_or(11);
+        out.push(RawDescriptor {
+            name: descriptor[..end].to_vec(),
+            decimals: descriptor[17],
+        });
+    }
+    Some(out)
+}
+
+impl DbfField {
+    /// The type the descriptor declares, for a field with no value to
+    /// infer one from (an empty layer, a column of blanks).
+    pub fn declared_type(&self) -> Option<dataprof_model::FieldType> {
+        use dataprof_model::FieldType as T;
+        Some(match self.kind {
+            FieldType::Character | FieldType::Memo => T::String,
+            FieldType::Date => T::Date,
+            FieldType::DateTime => T::Datetime,
+            FieldType::Logical => T::Boolean,
+            FieldType::Integer => T::Integer,
+            FieldType::Numeric if self.decimals == Some(0) => T::Integer,
+            FieldType::Numeric | FieldType::Float | FieldType::Double | FieldType::Currency => {
+                T::Number
+            }
+        })
     }
 }
 
@@ -258,6 +366,8 @@ mod tests {
     fn field(kind: FieldType) -> DbfField {
         DbfField {
             name: "f".into(),
+            raw_name: None,
+            decimals: None,
             kind,
             offset: 0,
             len: 0,

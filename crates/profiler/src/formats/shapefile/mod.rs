@@ -16,7 +16,7 @@ mod text;
 
 use std::io::{BufReader, Read, Seek};
 
-use dataprof_model::{FieldProfile, GeometryProfile, Record};
+use dataprof_model::{FieldProfile, FieldType, GeometryProfile, Record};
 use serde_json::Value;
 
 use crate::crs::{self, BboxCrs};
@@ -63,9 +63,8 @@ pub(crate) fn profile_layer<R: Read + Seek>(
     opts: &ProfileOptions,
 ) -> Result<LayerProfile, ProfileError> {
     let name = files.name;
-    let facts = shapes::read(BufReader::new(files.shp), &name)?;
     let mut dbf = BufReader::new(files.dbf);
-    let table = DbfTable::read(&mut dbf, &name)?;
+    let mut table = DbfTable::read(&mut dbf, &name)?;
     if table.fields.len() > opts.limits.max_fields {
         return Err(ProfileError::limit(
             "shapefile",
@@ -77,6 +76,7 @@ pub(crate) fn profile_layer<R: Read + Seek>(
         ));
     }
     let mut text = DbfText::new(text::declared(files.cpg.as_deref(), table.language_driver));
+    table.decode_names(&mut text);
     let mut columns: Vec<ColumnProfiler> = table
         .fields
         .iter()
@@ -85,7 +85,7 @@ pub(crate) fn profile_layer<R: Read + Seek>(
     let mut samples: Vec<Record> = Vec::new();
     let mut odd = Oddities::default();
     let max_chars = opts.limits.max_sample_cell_chars;
-    let records = table.for_each_record(&mut dbf, &name, |cells| {
+    let (records, deleted) = table.for_each_record(&mut dbf, &name, |cells| {
         let keep = samples.len() < opts.sample_size;
         let mut sample = Record::new();
         for ((field, bytes), column) in table.fields.iter().zip(cells).zip(columns.iter_mut()) {
@@ -100,6 +100,7 @@ pub(crate) fn profile_layer<R: Read + Seek>(
         Ok(())
     })?;
 
+    let facts = shapes::read(BufReader::new(files.shp), &name, |n| deleted.contains(n))?;
     let mut warnings = text.warnings();
     if facts.records != table.declared_records {
         warnings.push(format!(
@@ -140,7 +141,14 @@ pub(crate) fn profile_layer<R: Read + Seek>(
         crs = geometry.crs.as_deref(),
         "shapefile layer profiled"
     );
-    let fields: Vec<FieldProfile> = columns.into_iter().map(ColumnProfiler::finish).collect();
+    let mut fields: Vec<FieldProfile> = columns.into_iter().map(ColumnProfiler::finish).collect();
+    for (field, declared) in fields.iter_mut().zip(&table.fields) {
+        if field.field_type == FieldType::Any
+            && let Some(t) = declared.declared_type()
+        {
+            field.field_type = t;
+        }
+    }
     type_text_samples(&mut samples, &fields);
     Ok(LayerProfile {
         name,
@@ -295,7 +303,7 @@ mod tests {
             .expect("field");
         let mut text = DbfText::new(text::declared(cpg, table.language_driver));
         let mut out = Vec::new();
-        table
+        let _ = table
             .for_each_record(&mut dbf, stem, |cells| {
                 if let Cell::Text(s) = dbf::cell(&table.fields[at], cells[at], &mut text) {
                     out.push(s.into_owned());

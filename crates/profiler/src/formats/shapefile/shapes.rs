@@ -36,8 +36,14 @@ pub(crate) fn geojson_name(t: ShapeType) -> Option<&'static str> {
     }
 }
 
-/// Reads every shape of a `.shp`.
-pub(crate) fn read<R: Read + Seek>(source: R, layer: &str) -> Result<ShapeFacts, ProfileError> {
+/// Reads every shape of a `.shp`; the shapes of records marked deleted
+/// in the `.dbf` (`deleted(n)` for the 1-based record `n`) are not
+/// counted, as readers such as GDAL skip them with their record.
+pub(crate) fn read<R: Read + Seek>(
+    source: R,
+    layer: &str,
+    deleted: impl Fn(u64) -> bool,
+) -> Result<ShapeFacts, ProfileError> {
     let mut reader = ShapeReader::new(source).map_err(|e| {
         ProfileError::malformed("shapefile", format!("{layer}.shp: invalid header: {e}"))
     })?;
@@ -52,6 +58,9 @@ pub(crate) fn read<R: Read + Seek>(source: R, layer: &str) -> Result<ShapeFacts,
             )
         })?;
         records += 1;
+        if deleted(records) {
+            continue;
+        }
         let mut bbox = BboxAccumulator::new();
         if !add_points(&shape, &mut bbox) {
             continue;
@@ -109,12 +118,12 @@ mod tests {
 
     #[test]
     fn a_bad_header_is_a_clear_error() {
-        let err = read(std::io::Cursor::new(vec![0u8; 100]), "x")
+        let err = read(std::io::Cursor::new(vec![0u8; 100]), "x", |_| false)
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(err.starts_with("shapefile: x.shp: invalid header"), "{err}");
-        let err = read(std::io::Cursor::new(vec![0u8; 10]), "x")
+        let err = read(std::io::Cursor::new(vec![0u8; 10]), "x", |_| false)
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
