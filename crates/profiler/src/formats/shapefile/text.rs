@@ -19,14 +19,45 @@ use encoding_rs::Encoding;
 pub(crate) enum Declared {
     Cpg(&'static Encoding),
     LanguageDriver(&'static Encoding),
+    /// A DOS code page (437, 850...), which encoding_rs does not decode:
+    /// from the language driver id or the `.cpg`.
+    Dos(DosCodePage),
     Nothing,
+}
+
+/// A DOS code page and its table, from the oem_cp crate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DosCodePage {
+    number: u16,
+    table: &'static [char; 128],
+}
+
+impl DosCodePage {
+    fn new(number: u16) -> Option<DosCodePage> {
+        use oem_cp::code_table as t;
+        let table = match number {
+            437 => &t::DECODING_TABLE_CP437,
+            850 => &t::DECODING_TABLE_CP850,
+            852 => &t::DECODING_TABLE_CP852,
+            860 => &t::DECODING_TABLE_CP860,
+            861 => &t::DECODING_TABLE_CP861,
+            863 => &t::DECODING_TABLE_CP863,
+            865 => &t::DECODING_TABLE_CP865,
+            _ => return None,
+        };
+        Some(DosCodePage { number, table })
+    }
+
+    fn decode(self, bytes: &[u8]) -> String {
+        oem_cp::decode_string_complete_table(bytes, self.table)
+    }
 }
 
 impl Declared {
     fn encoding(self) -> Option<&'static Encoding> {
         match self {
             Declared::Cpg(e) | Declared::LanguageDriver(e) => Some(e),
-            Declared::Nothing => None,
+            Declared::Dos(_) | Declared::Nothing => None,
         }
     }
 }
@@ -37,10 +68,43 @@ pub(crate) fn declared(cpg: Option<&str>, language_driver: u8) -> Declared {
     if let Some(e) = cpg.and_then(encoding_from_cpg) {
         return Declared::Cpg(e);
     }
-    match encoding_from_language_driver(language_driver) {
-        Some(e) => Declared::LanguageDriver(e),
+    if let Some(dos) = cpg.and_then(dos_code_page_from_cpg) {
+        return Declared::Dos(dos);
+    }
+    if let Some(e) = encoding_from_language_driver(language_driver) {
+        return Declared::LanguageDriver(e);
+    }
+    match dos_code_page_from_language_driver(language_driver) {
+        Some(dos) => Declared::Dos(dos),
         None => Declared::Nothing,
     }
+}
+
+/// `850`, `CP850`, `OEM 850`, `IBM850` in a `.cpg`.
+fn dos_code_page_from_cpg(text: &str) -> Option<DosCodePage> {
+    let upper = text
+        .trim_matches(|c: char| c.is_whitespace() || c == '\0')
+        .to_ascii_uppercase();
+    let digits = ["OEM", "CP", "IBM"]
+        .iter()
+        .find_map(|p| upper.strip_prefix(p))
+        .unwrap_or(&upper)
+        .trim_start_matches([' ', '-']);
+    DosCodePage::new(digits.parse().ok()?)
+}
+
+/// dBase language driver ids of DOS code pages.
+fn dos_code_page_from_language_driver(id: u8) -> Option<DosCodePage> {
+    DosCodePage::new(match id {
+        0x01 | 0x09 | 0x0B | 0x0D | 0x0F | 0x11 | 0x15 | 0x18 | 0x19 | 0x1B => 437,
+        0x02 | 0x0A | 0x0E | 0x10 | 0x12 | 0x14 | 0x16 | 0x1A | 0x1D | 0x25 | 0x37 => 850,
+        0x1F | 0x22 | 0x23 | 0x40 | 0x64 => 852,
+        0x24 => 860,
+        0x67 => 861,
+        0x1C | 0x6C => 863,
+        0x08 | 0x17 | 0x66 => 865,
+        _ => return None,
+    })
 }
 
 /// Reads a `.cpg`: an encoding label or a Windows code page number.
@@ -91,7 +155,8 @@ fn encoding_from_code_page(code: u32) -> Option<&'static Encoding> {
 }
 
 /// dBase language driver ids (header byte 29) that encoding_rs can decode.
-/// DOS code pages 437/850/852 have no decoder and fall back to detection.
+/// DOS code pages are read with oem_cp instead (see
+/// [`dos_code_page_from_language_driver`]).
 pub(crate) fn encoding_from_language_driver(id: u8) -> Option<&'static Encoding> {
     let label = match id {
         0x03 | 0x57 | 0x58 | 0x59 => "windows-1252",
@@ -155,6 +220,9 @@ impl DbfText {
                 self.stats.non_ascii = true;
                 self.stats.single_byte_values = true;
                 self.stats.c1_controls |= bytes.iter().any(|b| (0x80..=0x9F).contains(b));
+                if let Declared::Dos(dos) = self.declared {
+                    return Cow::Owned(dos.decode(bytes));
+                }
                 let (decoded, _) = self.single_byte().decode_without_bom_handling(bytes);
                 decoded
             }
@@ -176,6 +244,8 @@ impl DbfText {
             "ascii".to_owned()
         } else if !s.single_byte_values {
             "utf-8".to_owned()
+        } else if let Declared::Dos(dos) = self.declared {
+            format!("cp{}", dos.number)
         } else {
             let e = self.single_byte();
             if e == encoding_rs::WINDOWS_1252 && !s.c1_controls {
@@ -209,6 +279,10 @@ impl DbfText {
                     e.name()
                 ))
             }
+            Declared::Dos(dos) if s.utf8_values => out.push(format!(
+                "the DBF is declared cp{} but its text is UTF-8; read as UTF-8",
+                dos.number
+            )),
             _ => {}
         }
         out
@@ -248,7 +322,24 @@ mod tests {
             Declared::LanguageDriver(encoding_rs::WINDOWS_1252)
         );
         assert_eq!(declared(Some("nonsense"), 0x00), Declared::Nothing);
-        assert_eq!(declared(None, 0x01), Declared::Nothing);
+        assert_eq!(declared(None, 0x00), Declared::Nothing);
+    }
+
+    #[test]
+    fn dos_code_pages_from_the_language_driver_or_the_cpg() {
+        let mut cp850 = DbfText::new(declared(None, 0x02));
+        assert_eq!(cp850.decode(b"Saint-\x90tienne"), "Saint-Étienne");
+        assert_eq!(cp850.decode(b"Orl\x82ans"), "Orléans");
+        assert_eq!(cp850.label(), "cp850");
+        let mut cp437 = DbfText::new(declared(None, 0x01));
+        assert_eq!(cp437.decode(b"Besan\x87on"), "Besançon");
+        assert_eq!(cp437.label(), "cp437");
+        let mut from_cpg = DbfText::new(declared(Some("OEM 850"), 0x00));
+        assert_eq!(from_cpg.decode(b"\x90"), "É");
+        // UTF-8 text still reads as UTF-8.
+        let mut utf8 = DbfText::new(declared(None, 0x02));
+        assert_eq!(utf8.decode("Orléans".as_bytes()), "Orléans");
+        assert_eq!(utf8.warnings().len(), 1);
     }
 
     #[test]
