@@ -1,5 +1,5 @@
-//! One JSON document: a top-level array of records, an object wrapping a
-//! records array, or GeoJSON (a FeatureCollection or a single Feature).
+//! One JSON document: a top-level array of records (or of rows), an object
+//! wrapping such an array, or GeoJSON (a FeatureCollection or a single Feature).
 //!
 //! An array is streamed in one pass. An object is surveyed in one pass
 //! (see [`walk::Survey`]); a FeatureCollection whose `type` comes before
@@ -10,8 +10,10 @@
 //! fixed rule: the array (at the top level or one object deeper) with the
 //! most object elements; ties go to a conventional name (`records`,
 //! `results`, `data`, `items`, `features`, `rows`, `hits`, `entries`), then
-//! to the member met first. With no object anywhere, an empty array under a
-//! conventional name means "no records" (an empty API result).
+//! to the member met first. With no object anywhere, the array with the
+//! most arrays is a table of rows (see [`super::rows`]), and failing that
+//! an empty array under a conventional name means "no records" (an empty
+//! API result).
 
 use std::path::Path;
 
@@ -24,6 +26,7 @@ use super::collection_split;
 use super::failure::{Attempt, classify};
 use super::geojson::FeatureCollector;
 use super::records::{NonObjects, RecordsCollector};
+use super::rows::{RowLayout, RowMode};
 use super::source::{self, Decoding};
 use super::walk::{ArrayMember, AtPath, DepthCheck, Elements, RecordSink, Survey, SurveyReport};
 use crate::formats::csv::parallel::Parallelism;
@@ -51,12 +54,13 @@ pub(crate) fn profile_array(
     decoding: Decoding,
     opts: &ProfileOptions,
 ) -> Result<Profiled, Attempt> {
-    let mut records = RecordsCollector::new(opts, NonObjects::RefuseIfFirst);
+    let mut records = RecordsCollector::new(opts, NonObjects::RefuseIfFirst)
+        .with_rows(RowLayout::new(RowMode::IfFirst));
     let encoding = stream(path, decoding, opts, &[], &mut records)?;
     let table = records.finish();
     let mut warnings = Vec::new();
     if table.record_count == 0 {
-        warnings.push("the JSON array is empty".to_owned());
+        warnings.push("the JSON array holds no records".to_owned());
     }
     Ok(Profiled {
         format: "json",
@@ -169,12 +173,24 @@ pub(crate) fn profile_object(
             vec![warning.to_owned()],
         ));
     }
+    let as_rows = member.objects == 0 && member.arrays > 0;
     let mut records = RecordsCollector::new(opts, NonObjects::Skip);
+    if as_rows {
+        records = records.with_rows(match survey.column_names.clone() {
+            Some(names) => RowLayout::listed(names),
+            None => RowLayout::new(RowMode::On),
+        });
+    }
     stream(path, decoding, opts, &member.path, &mut records)?;
     let table = records.finish();
+    let (held, kind) = if as_rows {
+        (member.arrays, "arrays")
+    } else {
+        (member.objects, "objects")
+    };
     let mut warnings = vec![format!(
-        "records read from the `{dotted}` member of the top-level object ({} of {} elements are objects)",
-        member.objects, member.elements
+        "records read from the `{dotted}` member of the top-level object ({held} of {} elements are {kind})",
+        member.elements
     )];
     if esri {
         warnings.push(
@@ -216,16 +232,21 @@ fn pick_records(arrays: &[ArrayMember]) -> Option<&ArrayMember> {
             .position(|k| k.eq_ignore_ascii_case(name))
             .unwrap_or(RECORD_KEYS.len())
     };
-    let mut best: Option<&ArrayMember> = None;
-    for a in arrays.iter().filter(|a| a.objects > 0) {
-        let better = match best {
-            None => true,
-            Some(b) => a.objects > b.objects || (a.objects == b.objects && rank(a) < rank(b)),
-        };
-        if better {
-            best = Some(a);
+    let most = |count: fn(&ArrayMember) -> u64| {
+        let mut best: Option<&ArrayMember> = None;
+        for a in arrays.iter().filter(|a| count(a) > 0) {
+            let better = match best {
+                None => true,
+                Some(b) => count(a) > count(b) || (count(a) == count(b) && rank(a) < rank(b)),
+            };
+            if better {
+                best = Some(a);
+            }
         }
-    }
+        best
+    };
+    // Rows (arrays of cells) only where no array holds any object.
+    let best = most(|a| a.objects).or_else(|| most(|a| a.arrays));
     best.or_else(|| {
         arrays
             .iter()
@@ -329,7 +350,35 @@ mod tests {
             path: path.split('.').map(str::to_owned).collect(),
             elements,
             objects,
+            arrays: 0,
         }
+    }
+
+    fn rows(path: &str, elements: u64, arrays: u64) -> ArrayMember {
+        ArrayMember {
+            arrays,
+            objects: 0,
+            ..member(path, elements, 0)
+        }
+    }
+
+    #[test]
+    fn rows_are_picked_only_where_no_array_holds_objects() {
+        let socrata = [member("meta.approvals", 0, 0), rows("data", 40, 40)];
+        assert_eq!(
+            pick_records(&socrata).map(|a| a.path.join(".")),
+            Some("data".into())
+        );
+        let both = [rows("bbox", 2, 2), member("items", 1, 1)];
+        assert_eq!(
+            pick_records(&both).map(|a| a.path.join(".")),
+            Some("items".into())
+        );
+        let most = [rows("a", 3, 1), rows("values", 5, 5)];
+        assert_eq!(
+            pick_records(&most).map(|a| a.path.join(".")),
+            Some("values".into())
+        );
     }
 
     #[test]

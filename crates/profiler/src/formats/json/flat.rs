@@ -82,15 +82,21 @@ impl FlatRecord {
                 self.path.push('.');
             }
             self.path.push_str(&key);
-            match value {
-                Value::Object(inner) if !inner.is_empty() => self.add_map(inner, true),
-                Value::Null => self.push(Leaf::Null),
-                Value::Bool(b) => self.push(Leaf::Bool(b)),
-                Value::Number(n) => self.push(Leaf::Number(n)),
-                Value::String(s) => self.push_text(&s),
-                whole => self.push(Leaf::Whole(whole)),
-            }
+            self.add_value(value);
             self.path.truncate(mark);
+        }
+    }
+
+    /// Adds a parsed value named by the current path: an object flattened
+    /// under it, anything else as one cell.
+    fn add_value(&mut self, value: Value) {
+        match value {
+            Value::Object(inner) if !inner.is_empty() => self.add_map(inner, true),
+            Value::Null => self.push(Leaf::Null),
+            Value::Bool(b) => self.push(Leaf::Bool(b)),
+            Value::Number(n) => self.push(Leaf::Number(n)),
+            Value::String(s) => self.push_text(&s),
+            whole => self.push(Leaf::Whole(whole)),
         }
     }
 
@@ -140,13 +146,67 @@ impl FlatRecord {
 pub(crate) enum Element {
     /// A record, now in the [`FlatRecord`].
     Object,
+    /// A row of this many cells, now in the [`FlatRecord`] (only when
+    /// arrays are read as rows).
+    Row(usize),
     /// Not a record: `null`, `boolean`, `number`, `string` or `array`.
     Other(&'static str),
 }
 
 /// Reads any value: an object into a [`FlatRecord`] (cleared first), and
-/// anything else skipped, known by its kind.
-pub(crate) struct ElementInto<'r>(pub &'r mut FlatRecord);
+/// anything else skipped, known by its kind. With `rows`, an array is read
+/// as a row too: its cells named by position from `rows`, `columnN` past
+/// its end.
+pub(crate) struct ElementInto<'r> {
+    pub flat: &'r mut FlatRecord,
+    pub rows: Option<&'r [String]>,
+}
+
+/// The name of a row's cell at `position` with no name of its own, as the
+/// CSV reader names the fields of a table without a header.
+pub(crate) fn position_name(out: &mut String, position: usize) {
+    use std::fmt::Write as _;
+    let _ = write!(out, "column{position}");
+}
+
+impl FlatRecord {
+    /// Reads the cells of an array being parsed as a row (cleared first),
+    /// each named by its position; a cell that is an object is flattened
+    /// under that name.
+    pub fn read_row<'de, A: SeqAccess<'de>>(
+        &mut self,
+        seq: &mut A,
+        names: &[String],
+    ) -> Result<usize, A::Error> {
+        self.clear();
+        let mut position = 0;
+        loop {
+            match names.get(position) {
+                Some(name) => self.path.push_str(name),
+                None => position_name(&mut self.path, position),
+            }
+            let more = seq.next_element_seed(Member(self))?.is_some();
+            self.path.clear();
+            if !more {
+                return Ok(position);
+            }
+            position += 1;
+        }
+    }
+
+    /// Replaces the cells with those of an already parsed row.
+    pub fn fill_from_row(&mut self, items: Vec<Value>, names: &[String]) {
+        self.clear();
+        for (position, item) in items.into_iter().enumerate() {
+            match names.get(position) {
+                Some(name) => self.path.push_str(name),
+                None => position_name(&mut self.path, position),
+            }
+            self.add_value(item);
+            self.path.clear();
+        }
+    }
+}
 
 impl<'de> DeserializeSeed<'de> for ElementInto<'_> {
     type Value = Element;
@@ -164,11 +224,14 @@ impl<'de> Visitor<'de> for ElementInto<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Element, A::Error> {
-        self.0.read_record(&mut map)?;
+        self.flat.read_record(&mut map)?;
         Ok(Element::Object)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Element, A::Error> {
+        if let Some(names) = self.rows {
+            return Ok(Element::Row(self.flat.read_row(&mut seq, names)?));
+        }
         while seq.next_element_seed(Skip)?.is_some() {}
         Ok(Element::Other("array"))
     }
@@ -347,9 +410,12 @@ mod tests {
     fn streamed(text: &str) -> Vec<(String, Value)> {
         let mut record = FlatRecord::default();
         let mut de = serde_json::Deserializer::from_str(text);
-        let element = ElementInto(&mut record)
-            .deserialize(&mut de)
-            .expect("an object");
+        let element = ElementInto {
+            flat: &mut record,
+            rows: None,
+        }
+        .deserialize(&mut de)
+        .expect("an object");
         assert_eq!(element, Element::Object);
         record
             .cells()
@@ -413,7 +479,12 @@ mod tests {
             .iter()
             .map(|text| {
                 let mut de = serde_json::Deserializer::from_str(text);
-                ElementInto(&mut record).deserialize(&mut de).expect("json")
+                ElementInto {
+                    flat: &mut record,
+                    rows: None,
+                }
+                .deserialize(&mut de)
+                .expect("json")
             })
             .collect();
         assert_eq!(
@@ -430,9 +501,12 @@ mod tests {
         assert_eq!(record.cells().count(), 1);
         let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
         let mut de = serde_json::Deserializer::from_str(&deep);
-        let err = ElementInto(&mut record)
-            .deserialize(&mut de)
-            .expect_err("past the parser's nesting limit");
+        let err = ElementInto {
+            flat: &mut record,
+            rows: None,
+        }
+        .deserialize(&mut de)
+        .expect_err("past the parser's nesting limit");
         assert!(
             err.to_string().starts_with("recursion limit exceeded"),
             "{err}"

@@ -40,6 +40,7 @@ mod ndjson;
 mod parallel_tests;
 mod parts;
 mod records;
+mod rows;
 mod source;
 mod walk;
 

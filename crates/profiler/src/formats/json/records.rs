@@ -16,6 +16,7 @@ use serde::de::DeserializeSeed;
 
 use super::flat::{Element, ElementInto, FlatRecord, Leaf};
 use super::flatten::sample_cell;
+use super::rows::{RowLayout, RowMode};
 use super::walk::RecordSink;
 use crate::infer::{ColumnProfiler, InferOptions};
 use crate::{ProfileError, ProfileOptions};
@@ -322,6 +323,7 @@ pub(crate) struct RecordsCollector {
     /// The element being read, and what it is.
     flat: FlatRecord,
     pending: Option<Element>,
+    rows: RowLayout,
 }
 
 impl RecordsCollector {
@@ -333,15 +335,33 @@ impl RecordsCollector {
             first_skipped: None,
             flat: FlatRecord::default(),
             pending: None,
+            rows: RowLayout::new(RowMode::Off),
         }
+    }
+
+    /// Reads elements that are arrays as rows of a table, as `rows` says.
+    pub fn with_rows(mut self, rows: RowLayout) -> RecordsCollector {
+        self.rows = rows;
+        self
+    }
+
+    /// Whether no element has been taken in yet.
+    fn at_first(&self) -> bool {
+        self.table.record_count() == 0 && self.skipped == 0 && !self.rows.is_on()
     }
 
     pub fn finish(self) -> TableOutcome {
         let mut outcome = self.table.finish();
+        self.rows.warnings(&mut outcome.warnings);
         if let Some(kind) = self.first_skipped {
+            let wanted = if self.rows.is_on() {
+                "arrays (rows)"
+            } else {
+                "objects"
+            };
             outcome.warnings.push(format!(
-                "{} elements are not objects and were skipped (the first is {})",
-                self.skipped, kind
+                "{} elements are not {wanted} and were skipped (the first is {kind})",
+                self.skipped
             ));
         }
         outcome
@@ -363,10 +383,7 @@ impl RecordsCollector {
 impl RecordsCollector {
     /// An element that is not an object, of kind `kind`.
     fn not_a_record(&mut self, kind: &'static str) -> Result<(), ProfileError> {
-        if self.policy == NonObjects::RefuseIfFirst
-            && self.table.record_count() == 0
-            && self.skipped == 0
-        {
+        if self.policy == NonObjects::RefuseIfFirst && self.at_first() {
             return Err(ProfileError::unsupported(
                 "json",
                 format!("a JSON array of {kind}s, not of records (objects)"),
@@ -381,7 +398,13 @@ impl RecordsCollector {
 impl RecordSink for RecordsCollector {
     fn accept(&mut self, value: Value) -> Result<(), ProfileError> {
         match value {
-            Value::Object(record) => {
+            Value::Array(items) if self.rows.reads_rows(self.at_first()).is_some() => {
+                let cells = items.len();
+                self.flat.fill_from_row(items, self.rows.names());
+                self.add_row(cells)
+            }
+            Value::Object(record) if !self.rows.is_on() => {
+                self.rows.settle_on_records();
                 self.flat.fill_from_map(record);
                 self.table.add_flat(&self.flat)
             }
@@ -390,15 +413,36 @@ impl RecordSink for RecordsCollector {
     }
 
     fn read<'de, D: Deserializer<'de>>(&mut self, deserializer: D) -> Result<(), D::Error> {
-        self.pending = Some(ElementInto(&mut self.flat).deserialize(deserializer)?);
+        let first = self.at_first();
+        let element = ElementInto {
+            flat: &mut self.flat,
+            rows: self.rows.reads_rows(first),
+        };
+        self.pending = Some(element.deserialize(deserializer)?);
         Ok(())
     }
 
     fn commit(&mut self) -> Result<(), ProfileError> {
         match self.pending.take() {
-            Some(Element::Object) => self.table.add_flat(&self.flat),
+            Some(Element::Object) if self.rows.is_on() => self.not_a_record("object"),
+            Some(Element::Object) => {
+                self.rows.settle_on_records();
+                self.table.add_flat(&self.flat)
+            }
+            Some(Element::Row(cells)) => self.add_row(cells),
             Some(Element::Other(kind)) => self.not_a_record(kind),
             None => Ok(()),
+        }
+    }
+}
+
+impl RecordsCollector {
+    /// A row just read into the flat record: a record, or the header.
+    fn add_row(&mut self, cells: usize) -> Result<(), ProfileError> {
+        if self.rows.take(&self.flat, cells) {
+            self.table.add_flat(&self.flat)
+        } else {
+            Ok(())
         }
     }
 }

@@ -19,6 +19,7 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
+use super::rows::SocrataMeta;
 use crate::ProfileError;
 
 /// Visitor methods for every JSON scalar, all returning `$value`.
@@ -170,6 +171,8 @@ pub(crate) struct ArrayMember {
     pub elements: u64,
     /// Elements that are objects (candidate records).
     pub objects: u64,
+    /// Elements that are arrays (candidate rows of a table).
+    pub arrays: u64,
 }
 
 /// What one pass over a top-level object found.
@@ -182,6 +185,8 @@ pub(crate) struct SurveyReport {
     pub arrays: Vec<ArrayMember>,
     /// Top-level member names, for messages.
     pub members: Vec<String>,
+    /// Names of the columns listed in a Socrata `meta.view.columns`.
+    pub column_names: Option<Vec<String>>,
     /// `features` was streamed into the feature sink during this pass.
     pub features_streamed: bool,
     /// Members that came after the streamed `features`.
@@ -223,6 +228,9 @@ impl<'de, S: RecordSink> Visitor<'de> for Survey<'_, S> {
             match key.as_str() {
                 "type" if report.kind.is_none() => report.kind = map.next_value_seed(ShortText)?,
                 "crs" if report.crs.is_none() => report.crs = Some(map.next_value::<Value>()?),
+                "meta" if report.column_names.is_none() => {
+                    report.column_names = map.next_value_seed(SocrataMeta)?;
+                }
                 "features" if is_collection && features.is_some() => {
                     if let Some(sink) = features.take() {
                         map.next_value_seed(sink)?;
@@ -289,7 +297,11 @@ impl<'de, S: RecordSink> Visitor<'de> for AtPath<'_, '_, S> {
 /// What a member's value is, as far as finding records goes.
 #[derive(Debug)]
 enum Shape {
-    Array { elements: u64, objects: u64 },
+    Array {
+        elements: u64,
+        objects: u64,
+        arrays: u64,
+    },
     Object(Vec<(String, Shape)>),
     Other,
 }
@@ -297,10 +309,15 @@ enum Shape {
 impl Shape {
     fn collect(self, path: Vec<String>, out: &mut Vec<ArrayMember>) {
         match self {
-            Shape::Array { elements, objects } => out.push(ArrayMember {
+            Shape::Array {
+                elements,
+                objects,
+                arrays,
+            } => out.push(ArrayMember {
                 path,
                 elements,
                 objects,
+                arrays,
             }),
             Shape::Object(children) => {
                 for (key, child) in children {
@@ -335,12 +352,17 @@ impl<'de> Visitor<'de> for MemberShape {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Shape, A::Error> {
-        let (mut elements, mut objects) = (0u64, 0u64);
-        while let Some(is_object) = seq.next_element_seed(IsObject)? {
+        let (mut elements, mut objects, mut arrays) = (0u64, 0u64, 0u64);
+        while let Some(kind) = seq.next_element_seed(ElementKind)? {
             elements += 1;
-            objects += u64::from(is_object);
+            objects += u64::from(kind == Kind::Object);
+            arrays += u64::from(kind == Kind::Array);
         }
-        Ok(Shape::Array { elements, objects })
+        Ok(Shape::Array {
+            elements,
+            objects,
+            arrays,
+        })
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape, A::Error> {
@@ -359,39 +381,48 @@ impl<'de> Visitor<'de> for MemberShape {
     scalars_are!(Shape::Other);
 }
 
-/// Whether a value is an object, skipping its content.
-struct IsObject;
+/// What an element of an array is, as far as finding records goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Object,
+    Array,
+    Scalar,
+}
 
-impl<'de> DeserializeSeed<'de> for IsObject {
-    type Value = bool;
+/// The [`Kind`] of a value, skipping its content.
+struct ElementKind;
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+impl<'de> DeserializeSeed<'de> for ElementKind {
+    type Value = Kind;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Kind, D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for IsObject {
-    type Value = bool;
+impl<'de> Visitor<'de> for ElementKind {
+    type Value = Kind;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any JSON value")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Kind, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(false)
+        Ok(Kind::Array)
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Kind, A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(true)
+        Ok(Kind::Object)
     }
 
-    scalars_are!(false);
+    scalars_are!(Kind::Scalar);
 }
 
 /// A string value of at most 128 bytes (a `type` tag); anything else is
 /// skipped and reads as `None`.
+#[derive(Clone, Copy)]
 pub(crate) struct ShortText;
 
 impl<'de> DeserializeSeed<'de> for ShortText {
