@@ -754,3 +754,45 @@ fn a_member_that_is_an_object_or_null_has_no_always_null_field() {
     assert_eq!(p.fields[1].null_count, 2);
     assert!(p.sample_records.iter().all(|r| !r.contains_key("adresse")));
 }
+
+#[test]
+fn a_feature_collection_wrapped_in_an_api_response_is_geojson() {
+    let dir = TempDir::new().expect("temp dir");
+    let wrapped = json!({
+        "status": "ok",
+        "data": {
+            "type": "FeatureCollection",
+            "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::2154"}},
+            "features": [
+                {"type": "Feature", "properties": {"nom": "a", "n": 1},
+                 "geometry": {"type": "Point", "coordinates": [652469.0, 6862035.0]}},
+                {"type": "Feature", "properties": {"nom": "b", "n": 2},
+                 "geometry": {"type": "Point", "coordinates": [700000.0, 6600000.0]}}
+            ]
+        }
+    });
+    let p = ok(&dir, "api.json", wrapped.to_string().as_bytes());
+    assert_eq!(p.detected_format, "geojson");
+    assert_eq!(p.record_count, 2);
+    assert_eq!(names(&p), ["nom", "n"]);
+    let geometry = p.geometry.as_ref().expect("geometry");
+    assert_eq!(geometry.crs.as_deref(), Some("EPSG:2154"));
+    assert_eq!(geometry.geometry_type.as_deref(), Some("Point"));
+    assert_eq!(
+        geometry.bbox,
+        Some([652469.0, 6600000.0, 700000.0, 6862035.0])
+    );
+    assert!(
+        p.warnings
+            .iter()
+            .any(|w| w.contains("from the `data.features` member")),
+        "{:?}",
+        p.warnings
+    );
+
+    // The same features under an object that does not say it is a
+    // FeatureCollection stay plain records.
+    let untyped = json!({"data": {"features": [{"type": "Feature", "properties": {"a": 1}}]}});
+    let p = ok(&dir, "untyped.json", untyped.to_string().as_bytes());
+    assert_eq!(p.detected_format, "json");
+}

@@ -162,6 +162,16 @@ pub(crate) fn profile_object(
         .members
         .iter()
         .any(|m| m == "spatialReference" || m == "geometryType");
+    if member.wrapped_features && !esri {
+        stream(path, decoding, opts, &member.path, &mut features)?;
+        let warning = format!("a GeoJSON FeatureCollection read from the `{dotted}` member");
+        return Ok(geojson_profile(
+            features,
+            member.wrapped_crs.as_ref().or(survey.crs.as_ref()),
+            encoding,
+            vec![warning],
+        ));
+    }
     if member.path == ["features"] && kind.is_none() && !esri {
         stream(path, decoding, opts, &member.path, &mut features)?;
         let warning =
@@ -351,6 +361,8 @@ mod tests {
             elements,
             objects,
             arrays: 0,
+            wrapped_features: false,
+            wrapped_crs: None,
         }
     }
 

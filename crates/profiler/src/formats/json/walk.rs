@@ -173,6 +173,11 @@ pub(crate) struct ArrayMember {
     pub objects: u64,
     /// Elements that are arrays (candidate rows of a table).
     pub arrays: u64,
+    /// The `features` of an object one level down whose `type` says
+    /// FeatureCollection (a GeoJSON document wrapped in an API response).
+    pub wrapped_features: bool,
+    /// That object's legacy `crs` member.
+    pub wrapped_crs: Option<Value>,
 }
 
 /// What one pass over a top-level object found.
@@ -302,7 +307,12 @@ enum Shape {
         objects: u64,
         arrays: u64,
     },
-    Object(Vec<(String, Shape)>),
+    Object {
+        children: Vec<(String, Shape)>,
+        /// Its `type` says FeatureCollection.
+        collection: bool,
+        crs: Option<Value>,
+    },
     Other,
 }
 
@@ -318,12 +328,24 @@ impl Shape {
                 elements,
                 objects,
                 arrays,
+                wrapped_features: false,
+                wrapped_crs: None,
             }),
-            Shape::Object(children) => {
+            Shape::Object {
+                children,
+                collection,
+                crs,
+            } => {
                 for (key, child) in children {
+                    let features = collection && key == "features";
                     let mut child_path = path.clone();
                     child_path.push(key);
+                    let first = out.len();
                     child.collect(child_path, out);
+                    if let Some(member) = out.get_mut(first).filter(|_| features) {
+                        member.wrapped_features = true;
+                        member.wrapped_crs.clone_from(&crs);
+                    }
                 }
             }
             Shape::Other => {}
@@ -367,15 +389,26 @@ impl<'de> Visitor<'de> for MemberShape {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape, A::Error> {
         let mut children = Vec::new();
+        let mut collection = false;
+        let mut crs = None;
         while let Some(key) = map.next_key::<String>()? {
-            if self.look_inside {
+            if !self.look_inside {
+                map.next_value::<IgnoredAny>()?;
+            } else if key == "crs" && crs.is_none() {
+                crs = Some(map.next_value::<Value>()?);
+            } else if key == "type" {
+                let kind = map.next_value_seed(ShortText)?;
+                collection |= kind.is_some_and(|k| k.eq_ignore_ascii_case("FeatureCollection"));
+            } else {
                 let child = map.next_value_seed(MemberShape { look_inside: false })?;
                 children.push((key, child));
-            } else {
-                map.next_value::<IgnoredAny>()?;
             }
         }
-        Ok(Shape::Object(children))
+        Ok(Shape::Object {
+            children,
+            collection,
+            crs,
+        })
     }
 
     scalars_are!(Shape::Other);
