@@ -283,6 +283,25 @@ fn ndjson_bad_line_is_skipped_and_reported() {
 }
 
 #[test]
+fn ndjson_lines_ending_with_commas_are_read_and_reported() {
+    let dir = TempDir::new().expect("tmp");
+    let p = ok(
+        &dir,
+        "export.jsonl",
+        b"{\"a\": 1, \"b\": \"x\"},\n{\"a\": 2, \"b\": \"y\"} ,\r\n{\"a\": 3, \"b\": \"z\"}\n",
+    );
+    assert_eq!(p.detected_format, "ndjson");
+    assert_eq!(p.record_count, 3);
+    assert_eq!(names(&p), ["a", "b"]);
+    assert_eq!(
+        p.warnings,
+        [
+            "2 lines end with a comma (a JSON array written without its brackets?); the commas were ignored"
+        ]
+    );
+}
+
+#[test]
 fn ndjson_limits_and_refusals() {
     let dir = TempDir::new().expect("tmp");
     let mut opts = ProfileOptions::default();

@@ -3,9 +3,9 @@
 //! GeoJSON text sequences).
 //!
 //! A file is line-delimited when its first non-blank line is a complete
-//! JSON value on its own and another value starts after it. A pretty-
-//! printed document fails the first test (its first line is `[` or `{`),
-//! a one-line document the second. The first line is read with the same
+//! JSON value on its own (a trailing comma aside) and another value starts
+//! after it. A pretty-printed document fails the first test (its first
+//! line is `[` or `{`), a one-line document the second. The first line is read with the same
 //! bound as any NDJSON line, so a huge single-line document costs at most
 //! that many bytes here.
 
@@ -57,7 +57,8 @@ pub(crate) fn layout(
     if !matches!(skip_blank(&mut reader)?, Some(b'{' | b'[')) {
         return Ok(document);
     }
-    let complete = serde_json::from_slice::<IgnoredAny>(line.trim_ascii()).is_ok();
+    let first_value = super::ndjson::without_comma(line.trim_ascii());
+    let complete = serde_json::from_slice::<IgnoredAny>(first_value).is_ok();
     Ok(if complete { Layout::Lines } else { document })
 }
 
@@ -119,6 +120,7 @@ mod tests {
             Layout::Lines
         );
         assert_eq!(layout_of(b"{\"a\":1}\n}"), Layout::Object);
+        assert_eq!(layout_of(b"{\"a\":1},\n{\"a\":2},\n"), Layout::Lines);
         assert_eq!(layout_of(b"  42 "), Layout::Scalar(b'4'));
         assert_eq!(layout_of(b" \n\t"), Layout::Blank);
     }

@@ -87,6 +87,8 @@ struct BadLines {
 pub(crate) struct LinesRun {
     reader: Option<Reader>,
     bad: BadLines,
+    /// Lines that ended with a comma.
+    commas: u64,
     /// Lines read, blank ones included.
     lines: u64,
 }
@@ -104,6 +106,7 @@ impl LinesRun {
             self.bad.first = next.bad.first.map(|(n, cause)| (self.lines + n, cause));
         }
         self.bad.count += next.bad.count;
+        self.commas += next.commas;
         self.lines += next.lines;
         match (&mut self.reader, next.reader) {
             (Some(mine), Some(theirs)) => mine.merge(theirs),
@@ -160,6 +163,7 @@ pub(crate) fn read_lines(
         opts,
         reader,
         bad: BadLines::default(),
+        commas: 0,
     };
     let mut line = Vec::new();
     let mut number = 0u64;
@@ -185,6 +189,7 @@ pub(crate) fn read_lines(
     Ok(LinesRun {
         reader: lines.reader,
         bad: lines.bad,
+        commas: lines.commas,
         lines: number,
     })
 }
@@ -195,6 +200,7 @@ struct Lines<'o> {
     opts: &'o ProfileOptions,
     reader: Option<Reader>,
     bad: BadLines,
+    commas: u64,
 }
 
 impl Lines<'_> {
@@ -204,6 +210,9 @@ impl Lines<'_> {
         let Some(text) = line_value(line) else {
             return Ok(());
         };
+        if line.trim_ascii_end().ends_with(b",") {
+            self.commas += 1;
+        }
         // A line that parses is valid UTF-8: serde_json checks every
         // string and member name, and any other byte above 0x7F is a
         // syntax error. So only a line that fails is checked.
@@ -264,11 +273,22 @@ impl Lines<'_> {
 }
 
 /// The JSON text of a line: trimmed, without the record separator of a
-/// GeoJSON text sequence; `None` for a blank line.
+/// GeoJSON text sequence or a trailing comma (see [`without_comma`]);
+/// `None` for a blank line.
 fn line_value(line: &[u8]) -> Option<&[u8]> {
     let text = line.trim_ascii();
     let text = text.strip_prefix(b"\x1e").unwrap_or(text).trim_ascii();
+    let text = without_comma(text);
     (!text.is_empty()).then_some(text)
+}
+
+/// A line's text without the comma some exports put after each value (a
+/// JSON array written one element per line, without its brackets).
+pub(crate) fn without_comma(text: &[u8]) -> &[u8] {
+    match text.strip_suffix(b",") {
+        Some(value) => value.trim_ascii_end(),
+        None => text,
+    }
 }
 
 /// The reader the first valid value among the first lines of `input`
@@ -295,7 +315,12 @@ pub(crate) fn reader_from_head(
 }
 
 fn finish(run: LinesRun, decoding: Decoding, stats: &ByteStats) -> Result<Profiled, Attempt> {
-    let LinesRun { reader, bad, .. } = run;
+    let LinesRun {
+        reader,
+        bad,
+        commas,
+        ..
+    } = run;
     let Some(reader) = reader else {
         return Err(match bad.first {
             Some((number, cause)) => ProfileError::malformed(
@@ -307,6 +332,11 @@ fn finish(run: LinesRun, decoding: Decoding, stats: &ByteStats) -> Result<Profil
         .into());
     };
     let mut warnings = Vec::new();
+    if commas > 0 {
+        warnings.push(format!(
+            "{commas} lines end with a comma (a JSON array written without its brackets?); the commas were ignored"
+        ));
+    }
     if let Some((number, cause)) = &bad.first {
         warnings.push(format!(
             "{} NDJSON lines are not valid JSON and were skipped (first: line {number}: {cause})",
