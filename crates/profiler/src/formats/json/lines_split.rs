@@ -59,10 +59,11 @@ pub(crate) fn read(
         threads = parallelism.threads,
         "ndjson read in parts"
     );
-    let read_part = |_, range| {
+    let read_part = |index, range| {
         let mut text = PartText::open(path, range).ok()?;
         text.stats.leave_utf8_to_reader();
-        let run = read_lines(&mut text.reader, decoding, opts, Some(kind.same_kind(opts))).ok()?;
+        let reader = kind.same_kind(opts, index == 0);
+        let run = read_lines(&mut text.reader, decoding, opts, Some(reader)).ok()?;
         Some((run, text.stats.get()))
     };
     let merge = |(run, stats): &mut (LinesRun, ByteStats),

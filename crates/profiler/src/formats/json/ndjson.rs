@@ -18,6 +18,7 @@ use super::failure::{Attempt, describe, strip_position};
 use super::geojson::FeatureCollector;
 use super::lines_split;
 use super::records::{NonObjects, RecordsCollector, kind_of};
+use super::rows::RowLayout;
 use super::source::{self, ByteStats, Decoding, LineRead};
 use super::walk::{PARSER_DEPTH_LIMIT, RecordSink, depth};
 use crate::formats::csv::parallel::Parallelism;
@@ -52,12 +53,14 @@ impl Reader {
         }
     }
 
-    /// A fresh reader of the same kind.
-    pub(crate) fn same_kind(&self, opts: &ProfileOptions) -> Reader {
+    /// A fresh reader of the same kind, for the first part of the file
+    /// (which holds its first line) or a later one.
+    pub(crate) fn same_kind(&self, opts: &ProfileOptions, first_part: bool) -> Reader {
         match self {
-            Reader::Records(_) => {
-                Reader::Records(Box::new(RecordsCollector::new(opts, NonObjects::Skip)))
-            }
+            Reader::Records(r) => Reader::Records(Box::new(
+                RecordsCollector::new(opts, NonObjects::Skip)
+                    .with_rows(r.rows().continuation(first_part)),
+            )),
             Reader::Features(_) => Reader::Features(Box::new(FeatureCollector::new(opts))),
         }
     }
@@ -360,8 +363,6 @@ fn finish(run: LinesRun, decoding: Decoding, stats: &ByteStats) -> Result<Profil
     })
 }
 
-/// Decides from the first value how to read the lines: features, records,
-/// or not at all (lines of scalars or arrays are not a table).
 /// Parses one value from `text` into `sink`, which must be all of it.
 fn read_one<S: RecordSink>(sink: &mut S, text: &[u8]) -> Result<(), serde_json::Error> {
     let mut de = serde_json::Deserializer::from_slice(text);
@@ -369,6 +370,9 @@ fn read_one<S: RecordSink>(sink: &mut S, text: &[u8]) -> Result<(), serde_json::
     de.end()
 }
 
+/// Decides from the first value how to read the lines: features, records,
+/// rows (arrays, see [`super::rows`]), or not at all (lines of scalars are
+/// not a table).
 fn first_reader(value: &Value, number: u64, opts: &ProfileOptions) -> Result<Reader, ProfileError> {
     match value {
         Value::Object(o) if o.get("type").and_then(Value::as_str) == Some("Feature") => {
@@ -378,6 +382,10 @@ fn first_reader(value: &Value, number: u64, opts: &ProfileOptions) -> Result<Rea
             opts,
             NonObjects::Skip,
         )))),
+        Value::Array(items) => Ok(Reader::Records(Box::new(
+            RecordsCollector::new(opts, NonObjects::Skip)
+                .with_rows(RowLayout::from_first_row(items)),
+        ))),
         other => Err(ProfileError::unsupported(
             "json",
             format!(

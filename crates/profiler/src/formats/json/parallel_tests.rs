@@ -124,6 +124,67 @@ fn ndjson_in_parts_equals_one_thread() {
     );
 }
 
+/// JSON Lines of arrays: a header row (or none), then 3000 rows, a few of
+/// them ragged or not arrays, spread over every part.
+fn ndjson_rows(header: bool) -> String {
+    let mut text = String::new();
+    if header {
+        text.push_str("[\"id\", \"code\", \"ville\", \"prix\"]\n");
+    }
+    for i in 0..3000u32 {
+        match i {
+            900 => text.push_str("{\"id\": 1}\n"),
+            2600 => text.push_str("[1, \"00042\"]\n"),
+            _ => {}
+        }
+        let _ = writeln!(
+            text,
+            "[{i}, \"{:05}\", \"Ville {}\", {}.{}]",
+            (i * 7919) % 100_000,
+            i % 37,
+            i % 500,
+            i % 10
+        );
+    }
+    text
+}
+
+#[test]
+fn ndjson_rows_in_parts_equal_one_thread() {
+    for (header, names) in [
+        (true, ["id", "code", "ville", "prix"]),
+        (false, ["column0", "column1", "column2", "column3"]),
+    ] {
+        let file = temp_file(ndjson_rows(header).as_bytes());
+        assert!(parts_of_lines(file.path()).is_some(), "read in parts");
+        let (one, many) = both(file.path());
+        let one = one.expect("profiled");
+        assert_eq!(Ok(one.clone()), many, "header: {header}");
+        let profile: serde_json::Value = serde_json::from_str(&one).expect("json");
+        assert_eq!(profile["record_count"], 3001, "header: {header}");
+        let got: Vec<&str> = profile["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .filter_map(|f| f["name"].as_str())
+            .collect();
+        assert_eq!(got, names);
+        assert_eq!(
+            profile["fields"][1]["type"], "string",
+            "codes keep their zeros"
+        );
+        let warnings = profile["warnings"].to_string();
+        assert!(
+            warnings.contains("1 rows have more or fewer cells"),
+            "{warnings}"
+        );
+        assert!(
+            warnings.contains("1 elements are not arrays (rows) and were skipped"),
+            "{warnings}"
+        );
+    }
+}
+
 /// A FeatureCollection of 2000 features: points and polygons, one broken
 /// geometry late in the file, fields that appear late, and a `crs`
 /// member after `features`.

@@ -345,6 +345,11 @@ impl RecordsCollector {
         self
     }
 
+    /// How arrays are read, for the collector of a later part.
+    pub fn rows(&self) -> &RowLayout {
+        &self.rows
+    }
+
     /// Whether no element has been taken in yet.
     fn at_first(&self) -> bool {
         self.table.record_count() == 0 && self.skipped == 0 && !self.rows.is_on()
@@ -372,6 +377,7 @@ impl RecordsCollector {
     /// Folds in the collector of the elements that follow this one's.
     pub fn merge(&mut self, next: RecordsCollector) -> Result<(), ProfileError> {
         self.table.merge(next.table)?;
+        self.rows.merge(&next.rows);
         self.skipped += next.skipped;
         if self.first_skipped.is_none() {
             self.first_skipped = next.first_skipped;

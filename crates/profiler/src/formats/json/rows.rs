@@ -1,6 +1,6 @@
 //! Tables written as arrays of arrays: `[["nom", "age"], ["Ana", 31]]`
 //! (spreadsheet exports, `pandas` `orient="values"`, Google Sheets
-//! `values`), and Socrata's `rows.json`, whose `data` rows are named by the
+//! `values`), JSON Lines of arrays (one row per line), and Socrata's `rows.json`, whose `data` rows are named by the
 //! `meta.view.columns` list that comes before them.
 //!
 //! A row's cells are named by position: from the column list when the
@@ -13,6 +13,8 @@ use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use serde_json::Value;
 
 use super::flat::{FlatRecord, Leaf};
 use super::walk::{ShortText, scalars_are};
@@ -56,6 +58,8 @@ pub(crate) struct RowLayout {
     width: usize,
     /// Rows with more or fewer cells than that.
     ragged: u64,
+    /// The next row is the header, already read: not a record.
+    skip_next: bool,
 }
 
 impl RowLayout {
@@ -66,7 +70,45 @@ impl RowLayout {
             names: Vec::new(),
             width: 0,
             ragged: 0,
+            skip_next: false,
         }
+    }
+
+    /// Rows whose header is decided from the first row, already parsed
+    /// (an NDJSON file, whose later parts are read apart from the first):
+    /// that row is not a record when it is the header.
+    pub fn from_first_row(items: &[Value]) -> RowLayout {
+        let mut flat = FlatRecord::default();
+        flat.fill_from_row(items.to_vec(), &[]);
+        let mut layout = RowLayout::new(RowMode::On);
+        layout.width = items.len();
+        match header_names(&flat, items.len()) {
+            Some(names) => {
+                layout.names = names;
+                layout.header = Header::FirstRow;
+                layout.skip_next = true;
+            }
+            None => layout.header = Header::Absent,
+        }
+        layout
+    }
+
+    /// The layout of a later part of the same file, or of its first part
+    /// (which holds the header row, if any) when `first_part`.
+    pub fn continuation(&self, first_part: bool) -> RowLayout {
+        RowLayout {
+            mode: self.mode,
+            header: self.header,
+            names: self.names.clone(),
+            width: self.width,
+            ragged: 0,
+            skip_next: first_part && self.header == Header::FirstRow,
+        }
+    }
+
+    /// Folds in what the rows of a later part showed.
+    pub fn merge(&mut self, next: &RowLayout) {
+        self.ragged += next.ragged;
     }
 
     /// Rows named by a column list the document gives.
@@ -77,6 +119,7 @@ impl RowLayout {
             width: names.len(),
             names,
             ragged: 0,
+            skip_next: false,
         }
     }
 
@@ -105,6 +148,10 @@ impl RowLayout {
     /// is the header row rather than a record.
     pub fn take(&mut self, flat: &FlatRecord, cells: usize) -> bool {
         self.mode = RowMode::On;
+        if self.skip_next {
+            self.skip_next = false;
+            return false;
+        }
         if self.header == Header::Undecided {
             self.width = cells;
             if let Some(names) = header_names(flat, cells) {
