@@ -26,6 +26,7 @@ use std::pin::Pin;
 pub use config::FetchConfig;
 pub use error::{FetchError, FetchErrorKind};
 pub use growing::{Completed, GrowingFile, Progress};
+pub use local::not_a_regular_file;
 pub use policy::{AllowListError, NetworkPolicy, PolicyRefusal, RefusedRange};
 
 use http::HttpFetcher;

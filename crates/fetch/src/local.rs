@@ -55,19 +55,23 @@ pub(crate) async fn describe(path: PathBuf) -> Result<Fetched, FetchError> {
 /// Streams the file through SHA-256; returns its size and digest.
 fn hash_file(path: &Path) -> Result<(u64, String), FetchError> {
     let local_error = |message: String| FetchError::new(FetchErrorKind::LocalFile, message);
-    let mut file = File::open(path).map_err(|e| match e.kind() {
+    // Checked before opening: opening a pipe with no writer blocks, and a
+    // device such as /dev/zero never ends.
+    let metadata = std::fs::metadata(path).map_err(|e| match e.kind() {
         ErrorKind::NotFound => local_error(format!("no such file: {}", path.display())),
         _ => local_error(format!("cannot read {}: {e}", path.display())),
     })?;
-    let metadata = file
-        .metadata()
-        .map_err(|e| local_error(format!("cannot read {}: {e}", path.display())))?;
     if metadata.is_dir() {
         return Err(local_error(format!(
             "{} is a directory, not a file",
             path.display()
         )));
     }
+    if !metadata.is_file() {
+        return Err(local_error(not_a_regular_file(path)));
+    }
+    let mut file = File::open(path)
+        .map_err(|e| local_error(format!("cannot read {}: {e}", path.display())))?;
     let mut hasher = Sha256::new();
     let mut buffer = vec![0u8; HASH_BUFFER];
     let mut size = 0u64;
@@ -82,4 +86,12 @@ fn hash_file(path: &Path) -> Result<(u64, String), FetchError> {
         size += n as u64;
     }
     Ok((size, to_hex(hasher)))
+}
+
+/// Why a pipe, socket or device is refused.
+pub fn not_a_regular_file(path: &Path) -> String {
+    format!(
+        "{} is not a regular file (a pipe, socket or device, which may never end); save its content to a file first",
+        path.display()
+    )
 }

@@ -99,3 +99,33 @@ async fn a_directory_is_a_permanent_error() {
         format!("{} is a directory, not a file", dir.display())
     );
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn pipes_and_devices_are_refused_without_being_opened() {
+    // A FIFO with no writer would block `open`; /dev/zero would never end.
+    let dir = tempfile::TempDir::new().expect("temp dir");
+    let fifo = dir.path().join("feed.csv");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success());
+    for path in [fifo.as_path(), std::path::Path::new("/dev/zero")] {
+        let err = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            fetch(path.to_str().expect("utf-8 path"), None, &cli_config()),
+        )
+        .await
+        .expect("answers at once")
+        .expect_err("not a regular file");
+        assert!(!err.transient);
+        assert_eq!(err.kind, FetchErrorKind::LocalFile);
+        assert!(
+            err.message
+                .starts_with(&format!("{} is not a regular file", path.display())),
+            "{}",
+            err.message
+        );
+    }
+}

@@ -49,6 +49,9 @@ pub fn resolve(arg: &str) -> anyhow::Result<ProfileInput> {
             path.display()
         );
     }
+    if !meta.is_file() {
+        anyhow::bail!(dataprof_fetch::not_a_regular_file(&path));
+    }
     if let Some(job) = read_job_file(&path, meta.len())? {
         let base_dir = path.parent().map(Path::to_path_buf);
         return Ok(ProfileInput { job, base_dir });
@@ -74,14 +77,34 @@ fn read_job_file(path: &Path, len: u64) -> anyhow::Result<Option<Job>> {
     if !starts_like_object {
         return Ok(None);
     }
-    match Job::from_slice(&bytes) {
-        Ok(job) => Ok(Some(job)),
-        Err(JobError::UnknownShape | JobError::NotJson(_) | JobError::NotAnObject(_)) => Ok(None),
-        Err(err) => Err(anyhow::anyhow!(
+    let invalid = |err: &dyn std::fmt::Display| {
+        anyhow::anyhow!(
             "{}: not a valid job or catalog entry: {err}",
             path.display()
-        )),
+        )
+    };
+    match Job::from_slice(&bytes) {
+        Ok(job) => Ok(Some(job)),
+        // A catalog entry gone wrong (cut short, or without its
+        // distributions) is a mistake to report, not data to profile.
+        Err(err @ (JobError::UnknownShape | JobError::NotJson(_))) if names_entry_parts(&bytes) => {
+            Err(invalid(&match err {
+                JobError::UnknownShape => {
+                    "it has `dataset_details` but no `dataset_details.distributions`".to_owned()
+                }
+                other => other.to_string(),
+            }))
+        }
+        Err(JobError::UnknownShape | JobError::NotJson(_) | JobError::NotAnObject(_)) => Ok(None),
+        Err(err) => Err(invalid(&err)),
     }
+}
+
+/// Whether a JSON object's text has a catalog entry's `dataset_details`
+/// member, which no data file is expected to have.
+fn names_entry_parts(bytes: &[u8]) -> bool {
+    let key = b"\"dataset_details\"";
+    bytes.windows(key.len()).any(|w| w == key)
 }
 
 /// A job for one URL or file, named after it.

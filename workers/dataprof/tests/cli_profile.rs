@@ -103,3 +103,42 @@ fn an_unsupported_url_scheme_is_a_usage_error() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("unsupported URL scheme `ftp`"), "{stderr}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_device_or_pipe_is_refused_not_read_forever() {
+    let output = dataprof(&["profile", "/dev/zero"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("/dev/zero is not a regular file"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn a_broken_catalog_entry_is_a_usage_error_not_data() {
+    let dir = tempfile::TempDir::new().expect("temp dir");
+    let entry = std::fs::read_to_string(repo_root().join("examples/catalog-entry-paris.json"))
+        .expect("example entry");
+    let cut = dir.path().join("cut.json");
+    std::fs::write(&cut, &entry[..entry.len() / 2]).expect("write");
+    let output = dataprof(&["profile", cut.to_str().expect("utf-8")]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cut.json: not a valid job or catalog entry"),
+        "{stderr}"
+    );
+
+    let bare = dir.path().join("bare.json");
+    std::fs::write(&bare, r#"{"id": "x", "dataset_details": {"title": "t"}}"#).expect("write");
+    let output = dataprof(&["profile", bare.to_str().expect("utf-8")]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("has `dataset_details` but no `dataset_details.distributions`"),
+        "{stderr}"
+    );
+}
