@@ -41,7 +41,8 @@ pub struct Limits {
     pub max_archive_members: usize,
     /// Archives inside archives.
     pub max_archive_depth: u32,
-    /// Nesting of JSON arrays and objects.
+    /// Nesting of JSON arrays and objects; at most 127, the JSON parser's
+    /// own limit (a larger value acts as 127).
     pub max_json_depth: usize,
     /// Bytes in one CSV record or one NDJSON line.
     pub max_record_bytes: usize,
@@ -59,7 +60,7 @@ impl Default for Limits {
             max_compression_ratio: 200,
             max_archive_members: 10_000,
             max_archive_depth: 2,
-            max_json_depth: 128,
+            max_json_depth: 127,
             max_record_bytes: 16 << 20,
             max_fields: 4_096,
             max_sample_cell_chars: 1_000,

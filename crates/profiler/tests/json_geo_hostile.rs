@@ -91,12 +91,29 @@ const RECORDS: &[u8] = br#"[{"id": 1, "nom": "Lille"}, {"id": 2, "nom": "Roubaix
 // ---- JSON ----------------------------------------------------------------
 
 #[test]
+fn json_nesting_is_read_to_127_levels_and_refused_at_128() {
+    let dir = TempDir::new().expect("tmp");
+    let nested = |levels: usize| {
+        // A record (level 2) whose member holds arrays down to `levels`.
+        let inner = levels - 2;
+        format!("[{{\"a\": {}1{}}}]", "[".repeat(inner), "]".repeat(inner))
+    };
+    let p = ok(&dir, "deep127.json", nested(127).as_bytes());
+    assert_eq!(p.record_count, 1);
+    let e = error(&dir, "deep128.json", nested(128).as_bytes());
+    assert!(
+        e.starts_with("json: limit exceeded: JSON nested deeper than 127 levels"),
+        "{e}"
+    );
+}
+
+#[test]
 fn json_nested_100000_deep_is_a_clear_error_not_a_stack_overflow() {
     let dir = TempDir::new().expect("tmp");
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let e = error(&dir, "deep.json", deep.as_bytes());
     assert!(
-        e.starts_with("json: limit exceeded: JSON nested deeper than 128 levels"),
+        e.starts_with("json: limit exceeded: JSON nested deeper than 127 levels"),
         "{e}"
     );
     // Members that are skipped rather than read are walked without
@@ -113,14 +130,14 @@ fn json_nested_100000_deep_is_a_clear_error_not_a_stack_overflow() {
         "}".repeat(100_000)
     );
     let e = error(&dir, "deep_feature.geojson", deep_features.as_bytes());
-    assert!(e.contains("nested deeper than 128 levels"), "{e}");
+    assert!(e.contains("nested deeper than 127 levels"), "{e}");
     let wrapped = format!(
         r#"{{"records": [{{"a": {}1{}}}]}}"#,
         "[".repeat(100_000),
         "]".repeat(100_000)
     );
     let e = error(&dir, "deep_record.json", wrapped.as_bytes());
-    assert!(e.contains("nested deeper than 128 levels"), "{e}");
+    assert!(e.contains("nested deeper than 127 levels"), "{e}");
 }
 
 #[test]

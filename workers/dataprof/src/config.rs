@@ -240,8 +240,13 @@ pub struct FetchArgs {
         value_parser = parse_network
     )]
     pub allow_networks: Vec<IpNet>,
-    /// Skip every address check (trusted catalogs only).
-    #[arg(long, env = "DATAPROF_ALLOW_ALL_ADDRESSES")]
+    /// Skip every address check (trusted catalogs only). The variable
+    /// reads true/false, 1/0, yes/no, on/off.
+    #[arg(
+        long,
+        env = "DATAPROF_ALLOW_ALL_ADDRESSES",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     pub allow_all_addresses: bool,
     /// User-Agent header of downloads.
     #[arg(long, env = "DATAPROF_USER_AGENT", default_value_t = FetchConfig::default().user_agent)]
@@ -299,8 +304,14 @@ pub struct LimitArgs {
     /// Archives inside archives.
     #[arg(long, env = "DATAPROF_MAX_ARCHIVE_DEPTH", default_value_t = Limits::default().max_archive_depth)]
     pub max_archive_depth: u32,
-    /// Nesting of JSON arrays and objects.
-    #[arg(long, env = "DATAPROF_MAX_JSON_DEPTH", default_value_t = Limits::default().max_json_depth)]
+    /// Nesting of JSON arrays and objects, 1 to 127 (the JSON parser's own
+    /// limit).
+    #[arg(
+        long,
+        env = "DATAPROF_MAX_JSON_DEPTH",
+        default_value_t = Limits::default().max_json_depth,
+        value_parser = parse_json_depth
+    )]
     pub max_json_depth: usize,
     /// Bytes in one CSV record or NDJSON line.
     #[arg(long, env = "DATAPROF_MAX_RECORD_BYTES", default_value_t = ByteSize(Limits::default().max_record_bytes as u64))]
@@ -411,6 +422,14 @@ impl fmt::Display for MetricsAddr {
 }
 
 /// A network in CIDR notation, or one address.
+fn parse_json_depth(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(depth @ 1..=127) => Ok(depth),
+        Ok(_) => Err("must be from 1 to 127 (the JSON parser reads no deeper)".to_owned()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 fn parse_network(text: &str) -> Result<IpNet, String> {
     let text = text.trim();
     if let Ok(net) = text.parse::<IpNet>() {
@@ -574,6 +593,8 @@ mod tests {
         assert!(refused(&["worker", "--allow-network", "nope"]));
         assert!(refused(&["worker", "--metrics-addr", "9464"]));
         assert!(refused(&["enqueue"]));
+        assert!(refused(&["worker", "--max-json-depth", "128"]));
+        assert!(refused(&["worker", "--max-json-depth", "0"]));
         let args = worker(&["--queue-prefix", "bad prefix"]);
         let err = args.settings().unwrap_err();
         assert!(err.to_string().contains("invalid queue prefix"), "{err}");

@@ -142,3 +142,36 @@ fn a_broken_catalog_entry_is_a_usage_error_not_data() {
         "{stderr}"
     );
 }
+
+#[test]
+fn allow_all_addresses_reads_the_usual_spellings_of_true() {
+    // Port 9 (discard) is closed here: with the policy off the download is
+    // tried and refused by the system; with it on, it is never tried.
+    let url = "http://127.0.0.1:9/data.csv";
+    let error_of = |value: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_dataprof"));
+        command.args(["profile", url]).current_dir(repo_root());
+        command.env_remove("DATAPROF_ALLOW_ALL_ADDRESSES");
+        if let Some(value) = value {
+            command.env("DATAPROF_ALLOW_ALL_ADDRESSES", value);
+        }
+        let output = command.output().expect("run dataprof");
+        assert_eq!(output.status.code(), Some(0), "{value:?}");
+        let profile: Value = serde_json::from_slice(&output.stdout).expect("profile");
+        profile["distributions"][0]["error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    for on in ["1", "true", "yes", "on"] {
+        let error = error_of(Some(on));
+        assert!(!error.contains("network policy"), "{on}: {error}");
+    }
+    for off in [None, Some("0"), Some("false"), Some("no")] {
+        let error = error_of(off);
+        assert!(
+            error.contains("refused by network policy"),
+            "{off:?}: {error}"
+        );
+    }
+}

@@ -130,7 +130,7 @@ mod tests {
         let e = describe(&error_of(&deep), 128);
         assert!(
             e.to_string()
-                .starts_with("json: limit exceeded: JSON nested deeper than 128 levels"),
+                .starts_with("json: limit exceeded: JSON nested deeper than 127 levels"),
             "{e}"
         );
     }

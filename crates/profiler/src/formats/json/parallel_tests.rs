@@ -349,7 +349,7 @@ fn records_read_from_the_parser_equal_parsed_values() {
     paths.extend(generated.iter().map(|f| f.path().to_owned()));
     let streamed = ProfileOptions::default();
     let mut parsed = ProfileOptions::default();
-    parsed.limits.max_json_depth = 127;
+    parsed.limits.max_json_depth = 126;
     let text = |r: Result<_, ProfileError>| {
         r.map(|p| serde_json::to_string_pretty(&p).expect("serialisable"))
             .map_err(|e| e.to_string())

@@ -73,8 +73,9 @@ impl<'de, S: RecordSink> DeserializeSeed<'de> for ReadInto<'_, S> {
     }
 }
 
-/// serde_json's own nesting limit (it refuses the 128th level).
-pub(crate) const PARSER_DEPTH_LIMIT: usize = 128;
+/// The deepest nesting serde_json reads: it refuses the 128th level, so a
+/// limit at or above this one is the parser's to enforce.
+pub(crate) const PARSER_DEPTH_LIMIT: usize = 127;
 
 /// The serde error a visitor returns after parking the real error in
 /// [`Elements::failure`].
