@@ -46,6 +46,17 @@ pub enum DistributionStatus {
     Failed,
 }
 
+impl DistributionStatus {
+    /// The name the profile JSON uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DistributionStatus::Profiled => "profiled",
+            DistributionStatus::Unsupported => "unsupported",
+            DistributionStatus::Failed => "failed",
+        }
+    }
+}
+
 /// The archive a data file was found in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContainerInfo {
@@ -177,4 +188,30 @@ pub struct DataProfile {
     pub query_examples: Option<Value>,
     pub profiled_at: DateTime<Utc>,
     pub distributions: Vec<DistributionProfile>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_names_are_the_serialised_ones() {
+        for status in [
+            ProfileStatus::Profiled,
+            ProfileStatus::Partial,
+            ProfileStatus::Unsupported,
+            ProfileStatus::Failed,
+        ] {
+            let json = serde_json::to_value(status).expect("serialises");
+            assert_eq!(json.as_str(), Some(status.as_str()));
+        }
+        for status in [
+            DistributionStatus::Profiled,
+            DistributionStatus::Unsupported,
+            DistributionStatus::Failed,
+        ] {
+            let json = serde_json::to_value(status).expect("serialises");
+            assert_eq!(json.as_str(), Some(status.as_str()));
+        }
+    }
 }

@@ -60,7 +60,8 @@ pub struct LogArgs {
     )]
     pub log_format: LogFormat,
     /// Log filter, e.g. `info` or `dataprof=debug,lapin=warn`; RUST_LOG is
-    /// read when unset [default: warn for profile, info otherwise].
+    /// read when unset [default: `warn,lapin=off` for profile,
+    /// `info,lapin=off` otherwise].
     #[arg(long, global = true, env = "DATAPROF_LOG")]
     pub log_level: Option<String>,
 }

@@ -88,7 +88,18 @@ fn describe() {
     );
     describe_gauge!(BROKER_CONNECTED, "1 while connected to the broker");
     describe_counter!(BROKER_CONNECTIONS, "Broker connections opened");
+    // Counters that may stay at zero for a long time are shown from the
+    // start, so that a dashboard or an alert on them has a series to read.
+    counter!(JOB_RETRIES).absolute(0);
+    for reason in DEAD_LETTER_REASONS {
+        counter!(DEAD_LETTERS, "reason" => reason).absolute(0);
+    }
+    counter!(BYTES_DOWNLOADED).absolute(0);
 }
+
+/// The `reason` labels of [`DEAD_LETTERS`].
+pub(crate) const DEAD_LETTER_REASONS: [&str; 3] =
+    ["invalid_message", "crashed", "retries_exhausted"];
 
 /// Binds the metrics listener (port 0 picks a free port).
 pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {

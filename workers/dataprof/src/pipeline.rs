@@ -95,7 +95,7 @@ impl Pipeline {
                     break;
                 }
                 Err(err) => {
-                    warn!(url, error = %err, "source not fetched");
+                    debug!(url, error = %err, "source not fetched");
                     failures.push((url, err));
                 }
             }
@@ -103,7 +103,11 @@ impl Pipeline {
         record_span("fetch", started, fetch_ended.unwrap_or_else(Instant::now));
         let Some((fetched, outcome)) = outcome else {
             let last_err = combine_failures(failures);
-            warn!(distribution_id = ?distribution.id, error = %last_err, "fetch failed");
+            warn!(
+                distribution_id = distribution.id.as_deref(),
+                error = %last_err,
+                "fetch failed"
+            );
             profile.status = DistributionStatus::Failed;
             profile.error = Some(format!("fetch: {}", last_err.message));
             profile.elapsed_ms = elapsed_ms(started);
@@ -140,11 +144,11 @@ impl Pipeline {
         }
         profile.elapsed_ms = elapsed_ms(started);
         info!(
-            distribution_id = ?distribution.id,
-            url = ?profile.url,
-            status = ?profile.status,
-            detected_format = ?profile.detected_format,
-            records = ?profile.record_count,
+            distribution_id = distribution.id.as_deref(),
+            url = profile.url.as_deref(),
+            status = profile.status.as_str(),
+            detected_format = profile.detected_format.as_deref(),
+            records = profile.record_count,
             elapsed_ms = profile.elapsed_ms,
             "distribution profiled"
         );

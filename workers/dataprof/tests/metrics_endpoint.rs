@@ -44,6 +44,21 @@ async fn metrics_count_jobs_by_outcome_and_health_follows_the_broker() {
     let (status, _) = http_get(addr, "/healthz").await;
     assert_eq!(status, 200);
 
+    // Before any job: the counters an alert would watch are there, at 0.
+    let (_, before) = http_get(addr, "/metrics").await;
+    assert_eq!(sample(&before, "dataprof_job_retries_total"), Some(0.0));
+    assert_eq!(
+        sample(
+            &before,
+            r#"dataprof_dead_letters_total{reason="retries_exhausted"}"#
+        ),
+        Some(0.0)
+    );
+    assert_eq!(
+        sample(&before, "dataprof_downloaded_bytes_total"),
+        Some(0.0)
+    );
+
     let broker = MemoryBroker::new();
     broker.push_job(job_body("e1", Some("r1")));
     broker.push_job(b"{not json".to_vec());

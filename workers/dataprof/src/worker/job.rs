@@ -314,12 +314,13 @@ fn record_run(run: &JobRun) {
 }
 
 fn dead_letter_kind(reason: &str) -> &'static str {
+    let [invalid_message, crashed, retries_exhausted] = m::DEAD_LETTER_REASONS;
     if reason.starts_with("invalid job message") {
-        "invalid_message"
+        invalid_message
     } else if reason.starts_with("internal error") {
-        "crashed"
+        crashed
     } else {
-        "retries_exhausted"
+        retries_exhausted
     }
 }
 
