@@ -289,3 +289,44 @@ fn sample_size_is_respected() {
     assert_eq!(profile.sample_records.len(), 2);
     assert_eq!(profile.sample_records[1]["n"], "y");
 }
+
+#[test]
+fn a_quote_that_never_closes_is_named_with_its_line() {
+    let mut text = String::from("id,nom,val\n");
+    for i in 1..=20 {
+        if i == 10 {
+            text.push_str("10,\"stray,10\n");
+        } else {
+            text.push_str(&format!("{i},n{i},{i}\n"));
+        }
+    }
+    let p = profile(text.as_bytes());
+    assert_eq!(names(&p), ["id", "nom", "val"]);
+    assert_eq!(p.record_count, 10, "the rest went into one value");
+    let warning = p
+        .warnings
+        .iter()
+        .find(|w| w.contains("never closes"))
+        .unwrap_or_else(|| panic!("no unclosed-quote warning: {:?}", p.warnings));
+    assert!(
+        warning.starts_with(
+            "a quote opened in the record starting on line 11 never closes: the 11 lines"
+        ),
+        "{warning}"
+    );
+
+    // Quoted line breaks that do close are no such thing, last cell or not.
+    for closed in [
+        "a,b\n1,\"multi\nline\"\n2,\"x\"\n",
+        "a,b\n1,\"multi\nline\"\n",
+        "a,b,c\n1,\"multi\nline\",z\n",
+        "a,b\r\n1,\"multi\r\nline\"\r\n\r\n",
+    ] {
+        let p = profile(closed.as_bytes());
+        assert!(
+            !p.warnings.iter().any(|w| w.contains("never closes")),
+            "{closed:?}: {:?}",
+            p.warnings
+        );
+    }
+}

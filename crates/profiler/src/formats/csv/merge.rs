@@ -133,6 +133,7 @@ mod tests {
             empty_rows: 0,
             trailing_notes: 0,
             first_note: None,
+            unclosed_quote: None,
         })
     }
 

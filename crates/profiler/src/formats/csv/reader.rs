@@ -8,7 +8,7 @@ use dataprof_model::{FieldProfile, Record};
 use serde_json::Value;
 
 use super::dialect::Syntax;
-use super::run::{Run, RunError};
+use super::run::{Run, RunError, UnclosedQuote};
 use super::tap::LineTerminators;
 use crate::infer::{self, ColumnProfiler};
 use crate::{ProfileError, ProfileOptions};
@@ -38,6 +38,7 @@ pub struct StreamResult {
     /// Note lines after the last record, not counted as records.
     pub trailing_notes: u64,
     pub first_note: Option<String>,
+    pub unclosed_quote: Option<UnclosedQuote>,
 }
 
 impl StreamResult {
@@ -53,6 +54,13 @@ impl StreamResult {
                 "{n} note lines after the table are not records: {:?}…",
                 note.as_deref().unwrap_or_default()
             )),
+        }
+        if let Some(UnclosedQuote { line, lines }) = self.unclosed_quote {
+            warnings.push(format!(
+                "a quote opened in the record starting on line {line} never closes: the {lines} \
+                 lines from there to the end of the file were read into one value of a single \
+                 record, so the record count leaves them out"
+            ));
         }
         match self.empty_rows {
             0 => {}
@@ -166,6 +174,7 @@ pub fn finish(run: Run) -> StreamResult {
         empty_rows: run.empty_rows,
         trailing_notes: run.trailing_notes,
         first_note: run.first_note,
+        unclosed_quote: run.unclosed_quote,
     }
 }
 

@@ -118,6 +118,19 @@ pub struct Run {
     pub trailing_notes: u64,
     /// The first of those notes, cut for a warning.
     pub first_note: Option<String>,
+    /// The last record's last cell ran to the end of the text from a quote
+    /// that never closed.
+    pub unclosed_quote: Option<UnclosedQuote>,
+}
+
+/// A quote that opened a value and never closed: the parser read the rest
+/// of the file into that one value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnclosedQuote {
+    /// Line where the record holding it starts (1-based).
+    pub line: u64,
+    /// Lines from there to the end of the text.
+    pub lines: u64,
 }
 
 impl Run {
@@ -140,6 +153,7 @@ impl Run {
         // records, since more records follow them.
         self.trailing_notes = next.trailing_notes;
         self.first_note = next.first_note;
+        self.unclosed_quote = next.unclosed_quote;
     }
 }
 
@@ -180,7 +194,11 @@ pub fn read_run<R: Read>(
         empty_rows: 0,
         trailing_notes: 0,
         first_note: None,
+        unclosed_quote: None,
     };
+    // The last record that held line breaks in its last cell, and the
+    // line where it started.
+    let mut last_spanning: Option<(u64, u64)> = None;
     let mut record = csv::ByteRecord::new();
     let mut index = 0u64;
     let mut notes = HeldNotes::default();
@@ -205,6 +223,9 @@ pub fn read_run<R: Read>(
         if reader.position().byte() - start > max_record {
             return Err(RunError::RecordTooLong { start });
         }
+        let end_line = reader.position().line();
+        last_spanning =
+            (end_line > line + 1 && last_cell_breaks_lines(&record)).then_some((line, end_line));
         index += 1;
         if index.is_multiple_of(STOP_CHECK_INTERVAL) && spec.stop.applies_to(spec.index) {
             return Err(RunError::Stopped);
@@ -255,12 +276,28 @@ pub fn read_run<R: Read>(
     if tap.split_sequence() {
         return Err(RunError::NotUtf8);
     }
+    if !spec.marked_end && tap.last_significant() != Some(super::dialect::QUOTE) {
+        run.unclosed_quote = last_spanning.map(|(line, end_line)| UnclosedQuote {
+            line,
+            lines: end_line - line,
+        });
+    }
     run.line_terminators = tap.line_terminators();
     run.quoted_fields = tap.saw_quoted_field();
     run.non_ascii = tap.saw_non_ascii();
     let mark = if spec.marked_end { END_MARK.len() } else { 0 };
     run.text_bytes = tap.delivered().saturating_sub(mark as u64);
     Ok(run)
+}
+
+/// Whether the record's last cell holds a line break: with a text that
+/// does not end with a quote, the sign of a quote that never closed.
+fn last_cell_breaks_lines(record: &csv::ByteRecord) -> bool {
+    record
+        .len()
+        .checked_sub(1)
+        .and_then(|last| record.get(last))
+        .is_some_and(|cell| memchr::memchr2(b'\n', b'\r', cell).is_some())
 }
 
 /// Characters of a note kept for its warning.

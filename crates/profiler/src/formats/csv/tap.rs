@@ -81,6 +81,8 @@ pub struct Tap<R> {
     /// Look for UTF-8 sequences split by a quote or this escape byte.
     utf8_check: Option<Option<u8>>,
     split_sequence: bool,
+    /// The last byte seen that is not white space.
+    last_significant: Option<u8>,
 }
 
 impl<R: Read> Tap<R> {
@@ -102,6 +104,7 @@ impl<R: Read> Tap<R> {
             non_ascii: false,
             utf8_check: None,
             split_sequence: false,
+            last_significant: None,
         }
     }
 
@@ -137,6 +140,11 @@ impl<R: Read> Tap<R> {
     /// True once a read failed because a record grew past the limit.
     pub fn tripped(&self) -> bool {
         self.tripped
+    }
+
+    /// The last byte of the text so far that is not white space.
+    pub fn last_significant(&self) -> Option<u8> {
+        self.last_significant
     }
 
     /// True when some field starts with the quote character.
@@ -191,6 +199,9 @@ impl<R: Read> Tap<R> {
                     break;
                 }
             }
+        }
+        if let Some(at) = chunk.iter().rposition(|b| !b.is_ascii_whitespace()) {
+            self.last_significant = Some(chunk[at]);
         }
         self.previous = last;
     }
