@@ -18,7 +18,8 @@ const RUN_ID_NAMESPACE: Uuid = Uuid::from_u128(0x6461_7461_7072_6f66_0000_0000_0
 /// decides the format from the bytes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Distribution {
-    #[serde(default)]
+    /// A string in the catalog; a number is read as its text.
+    #[serde(default, deserialize_with = "id_text")]
     pub id: Option<String>,
     #[serde(default)]
     pub title: Option<String>,
@@ -30,8 +31,33 @@ pub struct Distribution {
     pub format: Option<String>,
     #[serde(default)]
     pub media_type: Option<String>,
-    #[serde(default)]
+    /// A hint: a number, or its text as some catalogs write it.
+    #[serde(default, deserialize_with = "size_hint")]
     pub byte_size: Option<u64>,
+}
+
+/// An id given as a string or a number; empty means none.
+fn id_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    match Option::<Value>::deserialize(deserializer)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.trim().to_owned())),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(other) => Err(serde::de::Error::custom(format!(
+            "`id`: expected a string, found {}",
+            a_json_kind(&other)
+        ))),
+    }
+}
+
+/// A byte size given as a number or as its text; a size that cannot be
+/// read is no hint rather than a reason to refuse the job.
+fn size_hint<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    Ok(match Option::<Value>::deserialize(deserializer)? {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    })
 }
 
 impl Distribution {
@@ -162,17 +188,18 @@ fn parse_distributions(
     match value {
         Some(Value::Array(items)) => items
             .iter()
-            .map(|item| {
+            .enumerate()
+            .map(|(i, item)| {
                 serde_json::from_value(item.clone()).map_err(|e| JobError::InvalidField {
                     field,
-                    cause: e.to_string(),
+                    cause: format!("item {i}: {e}"),
                 })
             })
             .collect(),
         Some(Value::Null) | None => Ok(Vec::new()),
         Some(other) => Err(JobError::InvalidField {
             field,
-            cause: format!("expected an array, found a {}", json_kind(other)),
+            cause: format!("expected an array, found {}", a_json_kind(other)),
         }),
     }
 }
@@ -189,7 +216,7 @@ fn optional_id(
         Some(Value::Number(n)) => Ok(Some(n.to_string())),
         Some(other) => Err(JobError::InvalidField {
             field,
-            cause: format!("expected a string, found a {}", json_kind(other)),
+            cause: format!("expected a string, found {}", a_json_kind(other)),
         }),
     }
 }
@@ -202,6 +229,18 @@ fn required_id(
         field,
         cause: "missing or empty".to_owned(),
     })
+}
+
+/// The kind of a JSON value with its article, for messages.
+fn a_json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
 }
 
 fn json_kind(value: &Value) -> &'static str {
@@ -266,5 +305,32 @@ mod tests {
         assert_eq!(err.to_string(), "invalid `entry_id`: missing or empty");
         let err = Job::from_slice(br#"{"entry_id":"e","distributions":{}}"#).unwrap_err();
         assert!(err.to_string().contains("expected an array"), "{err}");
+        let err =
+            Job::from_slice(br#"{"entry_id":"e","distributions":[{"id":"a"},{"download_url":7}]}"#)
+                .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid `distributions`: item 1: invalid type: integer `7`, expected a string"
+        );
+        let err = Job::from_slice(br#"{"entry_id":"e","distributions":[{"id":[1]}]}"#).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid `distributions`: item 0: `id`: expected a string, found an array"
+        );
+    }
+
+    #[test]
+    fn numeric_ids_and_sizes_written_as_text_are_read() {
+        let job = Job::from_slice(
+            br#"{"entry_id":"e","distributions":[
+                {"id":5,"byte_size":"1024"},
+                {"id":" x ","byte_size":"about 1 MB"},
+                {"id":"","byte_size":2048}]}"#,
+        )
+        .unwrap();
+        let ids: Vec<Option<&str>> = job.distributions.iter().map(|d| d.id.as_deref()).collect();
+        assert_eq!(ids, [Some("5"), Some("x"), None]);
+        let sizes: Vec<Option<u64>> = job.distributions.iter().map(|d| d.byte_size).collect();
+        assert_eq!(sizes, [Some(1024), None, Some(2048)]);
     }
 }
