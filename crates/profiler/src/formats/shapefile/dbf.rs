@@ -219,6 +219,16 @@ fn raw_descriptors<R: Read + Seek>(source: &mut R, count: usize) -> Option<Vec<R
 }
 
 impl DbfField {
+    /// The `format` its values are written in (dates and date-times, which
+    /// this reader writes as ISO 8601 text).
+    pub fn declared_format(&self) -> Option<&'static str> {
+        match self.kind {
+            FieldType::Date => Some(DATE_FORMAT),
+            FieldType::DateTime => Some(DATETIME_FORMAT),
+            _ => None,
+        }
+    }
+
     /// The type the descriptor declares, for a field with no value to
     /// infer one from (an empty layer, a column of blanks).
     pub fn declared_type(&self) -> Option<dataprof_model::FieldType> {
@@ -236,6 +246,10 @@ impl DbfField {
         })
     }
 }
+
+/// How DBF dates and date-times are written as text (see [`Cell::Date`]).
+const DATE_FORMAT: &str = "%Y-%m-%d";
+const DATETIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S";
 
 /// One value, typed by its field.
 #[derive(Debug, Clone, PartialEq)]
@@ -332,7 +346,7 @@ fn date<'a>(t: &'a [u8], text: &mut DbfText) -> Cell<'a> {
             NaiveDate::from_ymd_opt(y, m, d)
         });
     match parsed {
-        Some(d) => Cell::Date(d.format("%Y-%m-%d").to_string()),
+        Some(d) => Cell::Date(d.format(DATE_FORMAT).to_string()),
         None => Cell::Unreadable(text.decode(t)),
     }
 }
@@ -353,7 +367,7 @@ fn date_time(bytes: &[u8]) -> Cell<'static> {
         .ok()
         .and_then(|ms| chrono::NaiveTime::from_num_seconds_from_midnight_opt(ms / 1000, 0));
     match (date, time) {
-        (Some(d), Some(t)) => Cell::Date(d.and_time(t).format("%Y-%m-%dT%H:%M:%S").to_string()),
+        (Some(d), Some(t)) => Cell::Date(d.and_time(t).format(DATETIME_FORMAT).to_string()),
         _ => Cell::Null,
     }
 }
@@ -362,6 +376,34 @@ fn date_time(bytes: &[u8]) -> Cell<'static> {
 mod tests {
     use super::super::text::Declared;
     use super::*;
+
+    #[test]
+    fn declared_dates_carry_the_format_their_values_are_written_in() {
+        for (kind, bytes) in [
+            (FieldType::Date, &b"20240131"[..]),
+            (
+                FieldType::DateTime,
+                &[0x8C, 0x25, 0x25, 0x00, 0x80, 0xEE, 0x36, 0x00][..],
+            ),
+        ] {
+            let field = field(kind);
+            let format = field.declared_format().expect("a date format");
+            let mut t = DbfText::new(Declared::Nothing);
+            let Cell::Date(text) = cell(&field, bytes, &mut t).to_owned_cell() else {
+                panic!("{kind:?} reads as a date")
+            };
+            let parsed = match field.declared_type() {
+                Some(dataprof_model::FieldType::Date) => {
+                    chrono::NaiveDate::parse_from_str(&text, format).is_ok()
+                }
+                Some(dataprof_model::FieldType::Datetime) => {
+                    chrono::NaiveDateTime::parse_from_str(&text, format).is_ok()
+                }
+                other => panic!("{kind:?} declares {other:?}"),
+            };
+            assert!(parsed, "{text} is not written as {format}");
+        }
+    }
 
     fn field(kind: FieldType) -> DbfField {
         DbfField {

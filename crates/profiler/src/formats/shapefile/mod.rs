@@ -147,6 +147,7 @@ pub(crate) fn profile_layer<R: Read + Seek>(
             && let Some(t) = declared.declared_type()
         {
             field.field_type = t;
+            field.format = declared.declared_format().map(str::to_owned);
         }
     }
     type_text_samples(&mut samples, &fields);
