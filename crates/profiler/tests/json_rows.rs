@@ -181,3 +181,16 @@ fn rows_read_whole_under_a_tight_depth_limit_give_the_same_profile() {
     assert_eq!(whole.record_count, 2);
     assert_eq!(names(&whole), ["id", "tags", "geo.lat"]);
 }
+
+#[test]
+fn the_header_names_fields_even_where_no_row_fills_them() {
+    let p = profile(r#"[["commune", "population"]]"#);
+    assert_eq!(p.record_count, 0);
+    assert_eq!(names(&p), ["commune", "population"]);
+    assert_eq!(field(&p, "population").field_type, FieldType::Any);
+
+    let p = profile(r#"[["x", "y", "z"], [1, 2], [3, 4]]"#);
+    assert_eq!(p.record_count, 2);
+    assert_eq!(names(&p), ["x", "y", "z"]);
+    assert_eq!(field(&p, "z").null_count, 2, "absent from both rows");
+}

@@ -83,6 +83,18 @@ impl RecordTable {
         self.add_flat(&flat)
     }
 
+    /// Registers fields named before any record gives them a value (a
+    /// table's header row), in that order; names already known are kept
+    /// where they are.
+    pub fn declare(&mut self, names: &[String]) -> Result<(), ProfileError> {
+        for name in names {
+            if !self.index.contains_key(name) {
+                self.new_column(name, self.records + 1)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Adds one record, read into `record`.
     pub fn add_flat(&mut self, record: &FlatRecord) -> Result<(), ProfileError> {
         self.records += 1;
@@ -324,6 +336,8 @@ pub(crate) struct RecordsCollector {
     flat: FlatRecord,
     pending: Option<Element>,
     rows: RowLayout,
+    /// The rows' names are fields of the table (see [`RecordTable::declare`]).
+    names_declared: bool,
 }
 
 impl RecordsCollector {
@@ -336,6 +350,7 @@ impl RecordsCollector {
             flat: FlatRecord::default(),
             pending: None,
             rows: RowLayout::new(RowMode::Off),
+            names_declared: false,
         }
     }
 
@@ -445,7 +460,14 @@ impl RecordSink for RecordsCollector {
 impl RecordsCollector {
     /// A row just read into the flat record: a record, or the header.
     fn add_row(&mut self, cells: usize) -> Result<(), ProfileError> {
-        if self.rows.take(&self.flat, cells) {
+        let is_record = self.rows.take(&self.flat, cells);
+        if !self.names_declared {
+            // The header's fields exist even where no row fills them (a
+            // table of a header alone, short rows).
+            self.names_declared = true;
+            self.table.declare(self.rows.names())?;
+        }
+        if is_record {
             self.table.add_flat(&self.flat)
         } else {
             Ok(())
