@@ -65,16 +65,20 @@ pub fn resolve(arg: &str) -> anyhow::Result<ProfileInput> {
 }
 
 /// The job in a file, or None when the file is not a job or entry.
+///
+/// Only a top-level object with a job's `distributions` or an entry's
+/// `dataset_details` is one. Its keys are read first, with every value
+/// skipped (no memory held), so a data file is never parsed whole here.
 fn read_job_file(path: &Path, len: u64) -> anyhow::Result<Option<Job>> {
     if len > MAX_JOB_FILE_BYTES {
         return Ok(None);
     }
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let starts_like_object = bytes
+    let (keys, broken) = top_level_keys(&bytes);
+    let names_a_job = keys
         .iter()
-        .find(|b| !b.is_ascii_whitespace())
-        .is_some_and(|b| *b == b'{');
-    if !starts_like_object {
+        .any(|k| k == "distributions" || k == "dataset_details");
+    if !names_a_job {
         return Ok(None);
     }
     let invalid = |err: &dyn std::fmt::Display| {
@@ -83,28 +87,58 @@ fn read_job_file(path: &Path, len: u64) -> anyhow::Result<Option<Job>> {
             path.display()
         )
     };
+    if let Some(err) = broken {
+        return Err(invalid(&format!("not valid JSON: {err}")));
+    }
     match Job::from_slice(&bytes) {
         Ok(job) => Ok(Some(job)),
-        // A catalog entry gone wrong (cut short, or without its
-        // distributions) is a mistake to report, not data to profile.
-        Err(err @ (JobError::UnknownShape | JobError::NotJson(_))) if names_entry_parts(&bytes) => {
-            Err(invalid(&match err {
-                JobError::UnknownShape => {
-                    "it has `dataset_details` but no `dataset_details.distributions`".to_owned()
-                }
-                other => other.to_string(),
-            }))
-        }
-        Err(JobError::UnknownShape | JobError::NotJson(_) | JobError::NotAnObject(_)) => Ok(None),
+        Err(JobError::UnknownShape) => Err(invalid(
+            &"it has `dataset_details` but no `dataset_details.distributions`",
+        )),
         Err(err) => Err(invalid(&err)),
     }
 }
 
-/// Whether a JSON object's text has a catalog entry's `dataset_details`
-/// member, which no data file is expected to have.
-fn names_entry_parts(bytes: &[u8]) -> bool {
-    let key = b"\"dataset_details\"";
-    bytes.windows(key.len()).any(|w| w == key)
+/// The keys of a JSON text's top-level object, as far as the text reads
+/// (a text cut short still shows the keys before the cut), and the error
+/// that stopped the reading, if any. Not an object: no keys.
+fn top_level_keys(bytes: &[u8]) -> (Vec<String>, Option<serde_json::Error>) {
+    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+    struct Keys<'k>(&'k mut Vec<String>);
+
+    impl<'de> DeserializeSeed<'de> for Keys<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+            deserializer.deserialize_map(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Keys<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(key) = map.next_key::<String>()? {
+                self.0.push(key);
+                map.next_value::<IgnoredAny>()?;
+            }
+            Ok(())
+        }
+    }
+
+    let starts_like_object = bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{');
+    let mut keys = Vec::new();
+    if !starts_like_object {
+        return (keys, None);
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let read = Keys(&mut keys).deserialize(&mut de).and_then(|()| de.end());
+    (keys, read.err())
 }
 
 /// A job for one URL or file, named after it.

@@ -175,3 +175,20 @@ fn allow_all_addresses_reads_the_usual_spellings_of_true() {
         );
     }
 }
+
+#[test]
+fn data_that_mentions_entries_below_the_top_level_is_data() {
+    // A catalog API's answer lists entries: it holds `dataset_details`, but
+    // not at its top level, so it is a data file to profile.
+    let dir = tempfile::TempDir::new().expect("temp dir");
+    let listing = dir.path().join("entries.json");
+    std::fs::write(
+        &listing,
+        r#"{"results": [{"id": "a", "dataset_details": {"title": "x"}},
+                        {"id": "b", "dataset_details": {"title": "y"}}]}"#,
+    )
+    .expect("write");
+    let profile = profile_json(&["profile", listing.to_str().expect("utf-8")]);
+    assert_eq!(profile["status"], "profiled");
+    assert_eq!(profile["distributions"][0]["record_count"], 2);
+}
