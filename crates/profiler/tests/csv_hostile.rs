@@ -315,6 +315,23 @@ fn a_quote_that_never_closes_is_named_with_its_line() {
         "{warning}"
     );
 
+    // Every kind of line break, and a last line without one.
+    for text in [
+        "a,b\r\n1,2\r\n3,\"x\r\n5,6\r\n",
+        "a,b\r1,2\r3,\"x\r5,6\r",
+        "a,b\n1,2\n3,\"x\n5,6",
+    ] {
+        let p = profile(text.as_bytes());
+        assert_eq!(p.record_count, 2, "{text:?}");
+        assert!(
+            p.warnings.iter().any(|w| w.starts_with(
+                "a quote opened in the record starting on line 3 never closes: the 2 lines"
+            )),
+            "{text:?}: {:?}",
+            p.warnings
+        );
+    }
+
     // Quoted line breaks that do close are no such thing, last cell or not.
     for closed in [
         "a,b\n1,\"multi\nline\"\n2,\"x\"\n",

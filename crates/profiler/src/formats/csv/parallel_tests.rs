@@ -126,6 +126,33 @@ fn a_large_table_read_in_parts_equals_one_pass() {
 }
 
 #[test]
+fn a_quote_that_never_closes_in_the_last_part_is_named_at_its_line() {
+    let (mut text, records) = french_table(1_500_000);
+    // Three more lines, the first opening a quote that never closes.
+    text.push_str("900001;\"Aide jamais fermée;12,00;01/03/2021\r\n");
+    text.push_str("900002;Lyon;13,00;02/03/2021\r\n900003;Lille;14,00;03/03/2021\r\n");
+    let file = temp_file(text.as_bytes());
+    let total_lines = text.matches("\r\n").count() as u64;
+    let expected = format!(
+        "a quote opened in the record starting on line {} never closes: the 3 lines",
+        total_lines - 2
+    );
+    for (way, profile) in [
+        ("one pass", plain(file.path())),
+        ("four parts", fast(file.path(), FOUR_PARTS)),
+        ("many parts", fast(file.path(), MANY_PARTS)),
+    ] {
+        let profile = profile.expect("profile");
+        assert_eq!(profile.record_count, records + 1, "{way}");
+        assert!(
+            profile.warnings.iter().any(|w| w.starts_with(&expected)),
+            "{way}: {:?}",
+            profile.warnings
+        );
+    }
+}
+
+#[test]
 fn the_parts_really_are_read_apart() {
     use super::reader::ReadPlan;
     use super::{dialect::Syntax, split};

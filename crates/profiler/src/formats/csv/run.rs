@@ -153,7 +153,12 @@ impl Run {
         // records, since more records follow them.
         self.trailing_notes = next.trailing_notes;
         self.first_note = next.first_note;
-        self.unclosed_quote = next.unclosed_quote;
+        // The next run starts on the line after this one's last break.
+        let lines_before = self.line_terminators.breaks() - next.line_terminators.breaks();
+        self.unclosed_quote = next.unclosed_quote.map(|quote| UnclosedQuote {
+            line: quote.line + lines_before,
+            ..quote
+        });
     }
 }
 
@@ -196,16 +201,16 @@ pub fn read_run<R: Read>(
         first_note: None,
         unclosed_quote: None,
     };
-    // The last record that held line breaks in its last cell, and the
-    // line where it started.
-    let mut last_spanning: Option<(u64, u64)> = None;
     let mut record = csv::ByteRecord::new();
+    // The record read before `record`: at the end, the last one.
+    let mut previous = csv::ByteRecord::new();
     let mut index = 0u64;
     let mut notes = HeldNotes::default();
     loop {
         let start = reader.position().byte();
         let line = reader.position().line();
         reader.get_mut().set_record_start(start);
+        std::mem::swap(&mut record, &mut previous);
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
@@ -223,9 +228,6 @@ pub fn read_run<R: Read>(
         if reader.position().byte() - start > max_record {
             return Err(RunError::RecordTooLong { start });
         }
-        let end_line = reader.position().line();
-        last_spanning =
-            (end_line > line + 1 && last_cell_breaks_lines(&record)).then_some((line, end_line));
         index += 1;
         if index.is_multiple_of(STOP_CHECK_INTERVAL) && spec.stop.applies_to(spec.index) {
             return Err(RunError::Stopped);
@@ -276,11 +278,11 @@ pub fn read_run<R: Read>(
     if tap.split_sequence() {
         return Err(RunError::NotUtf8);
     }
-    if !spec.marked_end && tap.last_significant() != Some(super::dialect::QUOTE) {
-        run.unclosed_quote = last_spanning.map(|(line, end_line)| UnclosedQuote {
-            line,
-            lines: end_line - line,
-        });
+    if !spec.marked_end
+        && tap.last_significant() != Some(super::dialect::QUOTE)
+        && last_cell_breaks_lines(&previous)
+    {
+        run.unclosed_quote = Some(unclosed_quote(&previous, tap));
     }
     run.line_terminators = tap.line_terminators();
     run.quoted_fields = tap.saw_quoted_field();
@@ -288,6 +290,31 @@ pub fn read_run<R: Read>(
     let mark = if spec.marked_end { END_MARK.len() } else { 0 };
     run.text_bytes = tap.delivered().saturating_sub(mark as u64);
     Ok(run)
+}
+
+/// Where the last record, which runs to the end of the text from a quote
+/// that never closed, starts: counted back from the text's last line by
+/// the line breaks inside the record (CRLF, LF and CR alike).
+fn unclosed_quote<R: Read>(last: &csv::ByteRecord, tap: &Tap<R>) -> UnclosedQuote {
+    let bytes = last.as_slice();
+    let inside = memchr::memchr_iter(b'\n', bytes).count() as u64
+        + memchr::memchr_iter(b'\r', bytes)
+            .filter(|&at| bytes.get(at + 1) != Some(&b'\n'))
+            .count() as u64;
+    let breaks = tap.line_terminators().breaks();
+    // The record holds every break from its first line on. When the text
+    // ends with a break, that one is inside the record too, and no line
+    // follows it.
+    let last_line = if tap.ends_with_line_break() {
+        breaks
+    } else {
+        breaks + 1
+    };
+    let line = (breaks + 1).saturating_sub(inside).max(1);
+    UnclosedQuote {
+        line,
+        lines: last_line + 1 - line,
+    }
 }
 
 /// Whether the record's last cell holds a line break: with a text that

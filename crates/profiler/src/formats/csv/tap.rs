@@ -33,6 +33,11 @@ impl LineTerminators {
         self.cr += next.cr;
     }
 
+    /// Line breaks of any kind.
+    pub fn breaks(&self) -> u64 {
+        self.lf + self.crlf + self.cr
+    }
+
     /// `crlf`, `lf`, `cr`, or `mixed` when more than one kind occurs; `lf`
     /// for text without any line end.
     pub fn label(&self) -> &'static str {
@@ -140,6 +145,11 @@ impl<R: Read> Tap<R> {
     /// True once a read failed because a record grew past the limit.
     pub fn tripped(&self) -> bool {
         self.tripped
+    }
+
+    /// True when the text so far ends with `\n` or `\r`.
+    pub fn ends_with_line_break(&self) -> bool {
+        self.delivered > 0 && matches!(self.previous, b'\n' | b'\r')
     }
 
     /// The last byte of the text so far that is not white space.
