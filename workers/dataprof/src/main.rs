@@ -65,8 +65,21 @@ async fn run_profile(args: ProfileArgs) -> anyhow::Result<ExitCode> {
     } else {
         serde_json::to_string(&run.profile)?
     };
-    println!("{json}");
+    print_line(&json)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `text` and a line feed to stdout. A reader that has gone (`|
+/// head -c 100`) is not an error of ours: the rest is dropped quietly.
+fn print_line(text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::Error::new(err).context("cannot write to stdout"))
+        }
+        _ => Ok(()),
+    }
 }
 
 async fn run_worker(args: WorkerArgs) -> anyhow::Result<ExitCode> {
@@ -120,12 +133,12 @@ async fn run_enqueue(args: EnqueueArgs) -> anyhow::Result<ExitCode> {
             rejected.origin, rejected.error
         );
     }
-    println!(
+    print_line(&format!(
         "enqueued {} job(s) to {}.jobs, {} invalid",
         report.enqueued,
         args.broker.queue_prefix,
         report.rejected.len()
-    );
+    ))?;
     Ok(if report.rejected.is_empty() {
         ExitCode::SUCCESS
     } else {

@@ -192,3 +192,21 @@ fn data_that_mentions_entries_below_the_top_level_is_data() {
     assert_eq!(profile["status"], "profiled");
     assert_eq!(profile["distributions"][0]["record_count"], 2);
 }
+
+#[test]
+fn a_reader_that_goes_away_is_no_crash() {
+    // `dataprof profile ... | head -c 0`: stdout is closed before the
+    // profile is written.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dataprof"))
+        .args(["profile", "examples/catalog-entry-paris.json"])
+        .current_dir(repo_root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run dataprof");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+}
