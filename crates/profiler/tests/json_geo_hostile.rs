@@ -166,6 +166,8 @@ fn invalid_json_says_where() {
 #[test]
 fn scalars_and_arrays_of_scalars_are_unsupported() {
     let dir = TempDir::new().expect("tmp");
+    let p = ok(&dir, "gap.json", br#"[null, {"a": 1}, {"a": 2}]"#);
+    assert_eq!(p.record_count, 2);
     let e = error(&dir, "nums.json", b"[1, 2, 3]");
     assert_eq!(
         e,
@@ -316,6 +318,8 @@ fn ndjson_lines_ending_with_commas_are_read_and_reported() {
             "2 lines end with a comma (a JSON array written without its brackets?); the commas were ignored"
         ]
     );
+    let p = ok(&dir, "one.jsonl", b"{\"a\": 1},\n");
+    assert_eq!((p.detected_format.as_str(), p.record_count), ("ndjson", 1));
 }
 
 #[test]
@@ -832,6 +836,13 @@ fn a_feature_collection_wrapped_in_an_api_response_is_geojson() {
         "{:?}",
         p.warnings
     );
+
+    // Beside a larger array of objects (pagination links), still GeoJSON.
+    let mut with_links = wrapped.clone();
+    with_links["links"] = json!([{"rel": "self", "href": "a"}, {"rel": "next", "href": "b"},
+        {"rel": "last", "href": "c"}]);
+    let p = ok(&dir, "links.json", with_links.to_string().as_bytes());
+    assert_eq!((p.detected_format.as_str(), p.record_count), ("geojson", 2));
 
     // The same features under an object that does not say it is a
     // FeatureCollection stay plain records.

@@ -54,12 +54,16 @@ pub(crate) fn layout(
     if read != LineRead::Line {
         return Ok(document);
     }
-    if !matches!(skip_blank(&mut reader)?, Some(b'{' | b'[')) {
-        return Ok(document);
+    let trimmed = line.trim_ascii();
+    let first_value = super::ndjson::without_comma(trimmed);
+    let complete = || serde_json::from_slice::<IgnoredAny>(first_value).is_ok();
+    match skip_blank(&mut reader)? {
+        Some(b'{' | b'[') if complete() => Ok(Layout::Lines),
+        // One line ending with a comma: a single NDJSON record written
+        // the way the rest of such a file would be.
+        None if first_value.len() < trimmed.len() && complete() => Ok(Layout::Lines),
+        _ => Ok(document),
     }
-    let first_value = super::ndjson::without_comma(line.trim_ascii());
-    let complete = serde_json::from_slice::<IgnoredAny>(first_value).is_ok();
-    Ok(if complete { Layout::Lines } else { document })
 }
 
 /// Skips white space and record separators (0x1E, which starts each value
@@ -121,6 +125,8 @@ mod tests {
         );
         assert_eq!(layout_of(b"{\"a\":1}\n}"), Layout::Object);
         assert_eq!(layout_of(b"{\"a\":1},\n{\"a\":2},\n"), Layout::Lines);
+        assert_eq!(layout_of(b"{\"a\":1},\n"), Layout::Lines);
+        assert_eq!(layout_of(b"{\"a\":1}\n"), Layout::Object);
         assert_eq!(layout_of(b"  42 "), Layout::Scalar(b'4'));
         assert_eq!(layout_of(b" \n\t"), Layout::Blank);
     }

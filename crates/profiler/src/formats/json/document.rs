@@ -143,7 +143,10 @@ pub(crate) fn profile_object(
             ProfileError::unsupported("json", "TopoJSON (type Topology) is not supported").into(),
         );
     }
-    let Some(member) = pick_records(&survey.arrays) else {
+    // A member that says it is a FeatureCollection wins over any sibling
+    // array (an API response's `links`, `errors`...).
+    let wrapped = survey.arrays.iter().find(|a| a.wrapped_features);
+    let Some(member) = wrapped.or_else(|| pick_records(&survey.arrays)) else {
         return Err(ProfileError::unsupported(
             "json",
             format!(

@@ -404,7 +404,8 @@ impl RecordsCollector {
 impl RecordsCollector {
     /// An element that is not an object, of kind `kind`.
     fn not_a_record(&mut self, kind: &'static str) -> Result<(), ProfileError> {
-        if self.policy == NonObjects::RefuseIfFirst && self.at_first() {
+        // A leading null is a gap, not a sign that the array is no table.
+        if self.policy == NonObjects::RefuseIfFirst && self.at_first() && kind != "null" {
             return Err(ProfileError::unsupported(
                 "json",
                 format!("a JSON array of {kind}s, not of records (objects)"),
