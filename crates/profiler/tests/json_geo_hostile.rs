@@ -249,6 +249,43 @@ fn latin1_and_utf16_json_are_decoded() {
 
     let p = ok(&dir, "bom.json", "\u{feff}[{\"a\": 1}]".as_bytes());
     assert_eq!(p.encoding.as_deref(), Some("utf-8"));
+
+    // UTF-8 with one broken byte stays UTF-8: the byte is replaced and
+    // counted, the accents elsewhere are kept (not read as windows-1252).
+    let with_bad_byte = |head: &str, tail: &[u8]| {
+        let mut bytes = head.as_bytes().to_vec();
+        bytes.push(0xff);
+        bytes.extend_from_slice(tail);
+        bytes
+    };
+    for (name, bytes) in [
+        (
+            "broken.json",
+            with_bad_byte(
+                r#"[{"nom": "Éloïse"}, {"nom": "Orléans"}, {"nom": "x"#,
+                b"\"}]",
+            ),
+        ),
+        (
+            "broken.ndjson",
+            with_bad_byte(
+                "{\"nom\": \"Éloïse\"}\n{\"nom\": \"Orléans\"}\n{\"nom\": \"x",
+                b"\"}\n",
+            ),
+        ),
+    ] {
+        let p = ok(&dir, name, &bytes);
+        assert_eq!(p.encoding.as_deref(), Some("utf-8"), "{name}");
+        assert_eq!(p.sample_records[0]["nom"], json!("Éloïse"), "{name}");
+        assert_eq!(p.sample_records[2]["nom"], json!("x\u{fffd}"), "{name}");
+        assert!(
+            p.warnings
+                .iter()
+                .any(|w| w == "1 invalid UTF-8 sequence replaced"),
+            "{name}: {:?}",
+            p.warnings
+        );
+    }
 }
 
 #[test]

@@ -94,10 +94,27 @@ pub fn profile_with(
 ) -> Result<SourceProfile, ProfileError> {
     let head = crate::read_head(path, 4, opts)?;
     let decoding = Decoding::from_head(&head);
+    let mut decoding_note = None;
     let profiled = match profile_as(path, opts, decoding, &parallelism) {
         Err(Attempt::NotUtf8) => {
-            tracing::info!(path = %path.display(), "json is not valid UTF-8; reading it as Windows-1252");
-            profile_as(path, opts, Decoding::Windows1252, &parallelism)
+            // A few broken sequences in UTF-8 text are replaced; text that
+            // is not UTF-8 at all is a legacy single-byte encoding.
+            let file = crate::source::open(path, opts).map_err(|e| ProfileError::io("read", e))?;
+            let detected =
+                crate::encoding::detect_reader(file).map_err(|e| ProfileError::io("read", e))?;
+            let fallback = if detected.encoding == encoding_rs::UTF_8 {
+                decoding_note = detected.warning();
+                Decoding::Utf8Lossy
+            } else {
+                Decoding::Windows1252
+            };
+            tracing::info!(
+                path = %path.display(),
+                encoding = %detected.label,
+                replaced = detected.replaced_sequences,
+                "json is not valid UTF-8; read again"
+            );
+            profile_as(path, opts, fallback, &parallelism)
         }
         other => other,
     };
@@ -111,7 +128,8 @@ pub fn profile_with(
             ));
         }
     };
-    let mut warnings = profiled.warnings;
+    let mut warnings: Vec<String> = decoding_note.into_iter().collect();
+    warnings.extend(profiled.warnings);
     warnings.extend(profiled.table.warnings);
     tracing::info!(
         path = %path.display(),

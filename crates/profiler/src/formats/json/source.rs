@@ -29,6 +29,8 @@ pub(crate) enum Decoding {
     /// Single-byte Windows-1252 (a superset of ISO-8859-1 for text),
     /// transcoded: the fallback when the bytes are not valid UTF-8.
     Windows1252,
+    /// UTF-8 with a few broken sequences, each replaced by U+FFFD.
+    Utf8Lossy,
 }
 
 impl Decoding {
@@ -49,7 +51,7 @@ impl Decoding {
     pub fn label(self, stats: &ByteStats) -> String {
         match self {
             Decoding::Utf8 { bom: false } if !stats.non_ascii => "ascii".to_owned(),
-            Decoding::Utf8 { .. } => "utf-8".to_owned(),
+            Decoding::Utf8 { .. } | Decoding::Utf8Lossy => "utf-8".to_owned(),
             Decoding::Utf16(enc) => enc.name().to_ascii_lowercase(),
             // Bytes 0x80-0x9F are printable only in Windows-1252; without
             // them the text is plain ISO-8859-1.
@@ -204,6 +206,12 @@ pub(crate) fn open(
             DecodeReaderBytesBuilder::new()
                 .encoding(Some(encoding_rs::WINDOWS_1252))
                 .bom_sniffing(false)
+                .build(watched),
+        ),
+        Decoding::Utf8Lossy => Box::new(
+            DecodeReaderBytesBuilder::new()
+                .encoding(Some(encoding_rs::UTF_8))
+                .strip_bom(true)
                 .build(watched),
         ),
     };
