@@ -360,6 +360,28 @@ fn ndjson_lines_ending_with_commas_are_read_and_reported() {
 }
 
 #[test]
+fn ndjson_lines_of_pages_give_their_records() {
+    let dir = TempDir::new().expect("tmp");
+    let p = ok(
+        &dir,
+        "pages.jsonl",
+        b"[{\"id\": 1, \"nom\": \"a\"}, {\"id\": 2, \"nom\": \"b\"}]\n\
+          [{\"id\": 3, \"nom\": \"c\"}, {\"id\": 4}, {\"id\": 5, \"nom\": \"e\"}]\n",
+    );
+    assert_eq!(p.detected_format, "ndjson");
+    assert_eq!(p.record_count, 5);
+    assert_eq!(names(&p), ["id", "nom"]);
+    assert_eq!(p.fields[1].null_count, 1);
+    assert!(
+        p.warnings
+            .iter()
+            .any(|w| w.starts_with("each line is an array of records")),
+        "{:?}",
+        p.warnings
+    );
+}
+
+#[test]
 fn ndjson_limits_and_refusals() {
     let dir = TempDir::new().expect("tmp");
     let mut opts = ProfileOptions::default();

@@ -27,6 +27,12 @@ use crate::{ProfileError, ProfileOptions};
 pub(crate) enum Reader {
     Records(Box<RecordsCollector>),
     Features(Box<FeatureCollector>),
+    /// Each line is a page: an array of records (an API's pages dumped
+    /// one per line). `pending` is the page last read.
+    Pages {
+        records: Box<RecordsCollector>,
+        pending: Option<Value>,
+    },
 }
 
 impl Reader {
@@ -34,6 +40,7 @@ impl Reader {
         match self {
             Reader::Records(r) => r.accept(value),
             Reader::Features(f) => f.accept(value),
+            Reader::Pages { records, .. } => accept_page(records, value),
         }
     }
 
@@ -43,6 +50,10 @@ impl Reader {
         match self {
             Reader::Records(r) => read_one(r.as_mut(), text),
             Reader::Features(f) => read_one(f.as_mut(), text),
+            Reader::Pages { pending, .. } => {
+                *pending = Some(serde_json::from_slice(text)?);
+                Ok(())
+            }
         }
     }
 
@@ -50,6 +61,10 @@ impl Reader {
         match self {
             Reader::Records(r) => r.commit(),
             Reader::Features(f) => f.commit(),
+            Reader::Pages { records, pending } => match pending.take() {
+                Some(page) => accept_page(records, page),
+                None => Ok(()),
+            },
         }
     }
 
@@ -62,6 +77,10 @@ impl Reader {
                     .with_rows(r.rows().continuation(first_part)),
             )),
             Reader::Features(_) => Reader::Features(Box::new(FeatureCollector::new(opts))),
+            Reader::Pages { .. } => Reader::Pages {
+                records: Box::new(RecordsCollector::new(opts, NonObjects::Skip)),
+                pending: None,
+            },
         }
     }
 
@@ -70,6 +89,7 @@ impl Reader {
         match (self, next) {
             (Reader::Records(a), Reader::Records(b)) => a.merge(*b),
             (Reader::Features(a), Reader::Features(b)) => a.merge(*b),
+            (Reader::Pages { records: a, .. }, Reader::Pages { records: b, .. }) => a.merge(*b),
             _ => Err(ProfileError::malformed(
                 "json",
                 "NDJSON parts were read as different kinds",
@@ -348,6 +368,13 @@ fn finish(run: LinesRun, decoding: Decoding, stats: &ByteStats) -> Result<Profil
     }
     let (format, table, geometry) = match reader {
         Reader::Records(r) => ("ndjson", r.finish(), None),
+        Reader::Pages { records, .. } => {
+            warnings.push(
+                "each line is an array of records (a page); the records of every page were read"
+                    .to_owned(),
+            );
+            ("ndjson", records.finish(), None)
+        }
         Reader::Features(f) => {
             warnings.push("GeoJSON text sequence: one feature per line".to_owned());
             let (table, geometry) = f.finish(None);
@@ -361,6 +388,15 @@ fn finish(run: LinesRun, decoding: Decoding, stats: &ByteStats) -> Result<Profil
         geometry,
         warnings,
     })
+}
+
+/// Adds the records of one page (a line holding an array); a line holding
+/// one record is taken as it is.
+fn accept_page(records: &mut RecordsCollector, page: Value) -> Result<(), ProfileError> {
+    match page {
+        Value::Array(items) => items.into_iter().try_for_each(|item| records.accept(item)),
+        other => records.accept(other),
+    }
 }
 
 /// Parses one value from `text` into `sink`, which must be all of it.
@@ -382,6 +418,10 @@ fn first_reader(value: &Value, number: u64, opts: &ProfileOptions) -> Result<Rea
             opts,
             NonObjects::Skip,
         )))),
+        Value::Array(items) if items.first().is_some_and(Value::is_object) => Ok(Reader::Pages {
+            records: Box::new(RecordsCollector::new(opts, NonObjects::Skip)),
+            pending: None,
+        }),
         Value::Array(items) => Ok(Reader::Records(Box::new(
             RecordsCollector::new(opts, NonObjects::Skip)
                 .with_rows(RowLayout::from_first_row(items)),

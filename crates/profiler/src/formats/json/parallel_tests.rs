@@ -185,6 +185,29 @@ fn ndjson_rows_in_parts_equal_one_thread() {
     }
 }
 
+#[test]
+fn ndjson_pages_in_parts_equal_one_thread() {
+    let mut text = String::new();
+    for page in 0..600u32 {
+        text.push('[');
+        for i in 0..5u32 {
+            let n = page * 5 + i;
+            if i > 0 {
+                text.push(',');
+            }
+            let _ = write!(text, "{{\"id\":{n},\"code\":\"{:05}\"}}", n * 7 % 100_000);
+        }
+        text.push_str("]\n");
+    }
+    let file = temp_file(text.as_bytes());
+    assert!(parts_of_lines(file.path()).is_some(), "read in parts");
+    let (one, many) = both(file.path());
+    let one = one.expect("profiled");
+    assert_eq!(Ok(one.clone()), many);
+    let profile: serde_json::Value = serde_json::from_str(&one).expect("json");
+    assert_eq!(profile["record_count"], 3000);
+}
+
 /// A FeatureCollection of 2000 features: points and polygons, one broken
 /// geometry late in the file, fields that appear late, and a `crs`
 /// member after `features`.
