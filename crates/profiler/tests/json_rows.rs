@@ -194,3 +194,29 @@ fn the_header_names_fields_even_where_no_row_fills_them() {
     assert_eq!(names(&p), ["x", "y", "z"]);
     assert_eq!(field(&p, "z").null_count, 2, "absent from both rows");
 }
+
+#[test]
+fn a_column_list_that_does_not_name_every_column_is_set_aside_with_a_warning() {
+    let doc = json!({
+        "meta": {"view": {"columns": [{"fieldName": "a"}, {"name": "no field name"}]}},
+        "data": [["x", 1], ["y", 2]]
+    });
+    let p = profile(&doc.to_string());
+    assert_eq!(p.record_count, 2);
+    assert_eq!(names(&p), ["column0", "column1"]);
+    assert!(
+        p.warnings.iter().any(|w| w.starts_with(
+            "the document's column list (`meta.view.columns`) does not name every column"
+        )),
+        "{:?}",
+        p.warnings
+    );
+    // A `meta` of another kind (JSON:API) says nothing about columns.
+    let other = json!({"meta": {"total": 2}, "data": [[1, 2], [3, 4]]});
+    let p = profile(&other.to_string());
+    assert!(
+        !p.warnings.iter().any(|w| w.contains("column list")),
+        "{:?}",
+        p.warnings
+    );
+}

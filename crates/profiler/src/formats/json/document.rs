@@ -26,7 +26,7 @@ use super::collection_split;
 use super::failure::{Attempt, classify};
 use super::geojson::FeatureCollector;
 use super::records::{NonObjects, RecordsCollector};
-use super::rows::{RowLayout, RowMode};
+use super::rows::{ListedColumns, RowLayout, RowMode};
 use super::source::{self, Decoding};
 use super::walk::{ArrayMember, AtPath, DepthCheck, Elements, RecordSink, Survey, SurveyReport};
 use crate::formats::csv::parallel::Parallelism;
@@ -188,9 +188,14 @@ pub(crate) fn profile_object(
     }
     let as_rows = member.objects == 0 && member.arrays > 0;
     let mut records = RecordsCollector::new(opts, NonObjects::Skip);
+    let mut list_unusable = false;
     if as_rows {
         records = records.with_rows(match survey.column_names.clone() {
-            Some(names) => RowLayout::listed(names),
+            Some(ListedColumns::Names(names)) => RowLayout::listed(names),
+            Some(ListedColumns::Unusable) => {
+                list_unusable = true;
+                RowLayout::new(RowMode::On)
+            }
             None => RowLayout::new(RowMode::On),
         });
     }
@@ -205,6 +210,12 @@ pub(crate) fn profile_object(
         "records read from the `{dotted}` member of the top-level object ({held} of {} elements are {kind})",
         member.elements
     )];
+    if list_unusable {
+        warnings.push(
+            "the document's column list (`meta.view.columns`) does not name every column (an entry without a `fieldName`, or too many entries): it was not used"
+                .to_owned(),
+        );
+    }
     if esri {
         warnings.push(
             "an Esri JSON feature set: geometries are read as plain fields, in the file's own spatialReference"

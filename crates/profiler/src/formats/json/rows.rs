@@ -222,12 +222,23 @@ fn header_names(flat: &FlatRecord, cells: usize) -> Option<Vec<String>> {
     (cells > 0 && names.len() == cells).then_some(names)
 }
 
+/// What a document's own column list (Socrata's `meta.view.columns`)
+/// gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ListedColumns {
+    Names(Vec<String>),
+    /// There is a list, but not one name per column: not an array, an
+    /// entry without a `fieldName` string (of 128 bytes at most), or more
+    /// than [`MAX_LISTED_COLUMNS`] entries.
+    Unusable,
+}
+
 /// Reads Socrata's `meta` member for `view.columns[].fieldName`, skipping
-/// everything else; `None` when there is no such list (or it is too long).
+/// everything else; `None` when there is no such list.
 pub(crate) struct SocrataMeta;
 
 impl<'de> DeserializeSeed<'de> for SocrataMeta {
-    type Value = Option<Vec<String>>;
+    type Value = Option<ListedColumns>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_any(self)
@@ -235,7 +246,7 @@ impl<'de> DeserializeSeed<'de> for SocrataMeta {
 }
 
 impl<'de> Visitor<'de> for SocrataMeta {
-    type Value = Option<Vec<String>>;
+    type Value = Option<ListedColumns>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any JSON value")
@@ -310,7 +321,7 @@ where
 struct ColumnList;
 
 impl<'de> DeserializeSeed<'de> for ColumnList {
-    type Value = Option<Vec<String>>;
+    type Value = Option<ListedColumns>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_any(self)
@@ -318,7 +329,7 @@ impl<'de> DeserializeSeed<'de> for ColumnList {
 }
 
 impl<'de> Visitor<'de> for ColumnList {
-    type Value = Option<Vec<String>>;
+    type Value = Option<ListedColumns>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a list of columns")
@@ -333,13 +344,17 @@ impl<'de> Visitor<'de> for ColumnList {
                 _ => complete = false,
             }
         }
-        Ok((complete && !names.is_empty()).then_some(names))
+        Ok(Some(if complete && !names.is_empty() {
+            ListedColumns::Names(names)
+        } else {
+            ListedColumns::Unusable
+        }))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(None)
+        Ok(Some(ListedColumns::Unusable))
     }
 
-    scalars_are!(None);
+    scalars_are!(Some(ListedColumns::Unusable));
 }

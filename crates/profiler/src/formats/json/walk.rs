@@ -19,7 +19,7 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use super::rows::SocrataMeta;
+use super::rows::{ListedColumns, SocrataMeta};
 use crate::ProfileError;
 
 /// Visitor methods for every JSON scalar, all returning `$value`.
@@ -192,7 +192,7 @@ pub(crate) struct SurveyReport {
     /// Top-level member names, for messages.
     pub members: Vec<String>,
     /// Names of the columns listed in a Socrata `meta.view.columns`.
-    pub column_names: Option<Vec<String>>,
+    pub column_names: Option<ListedColumns>,
     /// `features` was streamed into the feature sink during this pass.
     pub features_streamed: bool,
     /// Members that came after the streamed `features`.
