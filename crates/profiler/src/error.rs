@@ -68,9 +68,32 @@ impl ProfileError {
     }
 }
 
+impl ProfileError {
+    /// The container (`zip`, `gzip`) whose own reading failed: a truncated
+    /// or corrupt archive, a decompression bomb. An error in a member's
+    /// format names that format instead (see [`ProfileError::detected_format`]).
+    pub fn failed_container(&self) -> Option<&str> {
+        match self {
+            ProfileError::Failed { step, .. } if matches!(*step, "zip" | "gzip") => Some(step),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_archive_names_its_container() {
+        let truncated = ProfileError::malformed("gzip", "the gzip stream is corrupt or truncated");
+        assert_eq!(truncated.failed_container(), Some("gzip"));
+        assert_eq!(
+            ProfileError::limit("zip", "bomb").failed_container(),
+            Some("zip")
+        );
+        assert_eq!(ProfileError::limit("csv", "wide").failed_container(), None);
+    }
 
     #[test]
     fn failures_in_a_format_reader_name_the_format() {

@@ -13,7 +13,8 @@ use std::time::Instant;
 
 use dataprof_fetch::{FetchConfig, FetchError, Fetched, Fetcher, GrowingFile, Progress};
 use dataprof_model::{
-    DataProfile, Distribution, DistributionProfile, DistributionStatus, Job, SourceProfile,
+    ContainerInfo, DataProfile, Distribution, DistributionProfile, DistributionStatus, Job,
+    SourceProfile,
 };
 use dataprof_profiler::source::{Extent, Growing, Growth};
 use dataprof_profiler::{ProfileError, ProfileOptions};
@@ -139,6 +140,10 @@ impl Pipeline {
                     ProfileError::Failed { .. } => DistributionStatus::Failed,
                 };
                 profile.detected_format = err.detected_format().map(str::to_owned);
+                profile.container = err.failed_container().map(|kind| ContainerInfo {
+                    kind: kind.to_owned(),
+                    member: None,
+                });
                 profile.error = Some(err.to_string());
             }
         }

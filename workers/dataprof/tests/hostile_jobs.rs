@@ -184,6 +184,16 @@ async fn a_worker_fed_hostile_sources_answers_each_once_and_stays_up() {
                 profile.entry_id
             );
         }
+        if let Some(ext) = profile.entry_id.strip_prefix("truncated.") {
+            let kind = if ext.ends_with("gz") { "gzip" } else { "zip" };
+            let container = profile.distributions[0].container.as_ref();
+            assert_eq!(
+                container.map(|c| c.kind.as_str()),
+                Some(kind),
+                "{}: the broken archive is named",
+                profile.entry_id
+            );
+        }
         *seen.entry(profile.entry_id.clone()).or_insert(0) += 1;
     }
     assert!(seen.values().all(|n| *n == 1), "{seen:?}");
