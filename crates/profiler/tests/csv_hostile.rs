@@ -332,12 +332,25 @@ fn a_quote_that_never_closes_is_named_with_its_line() {
         );
     }
 
+    // The open value ends the file with an escaped quote (`""`): the
+    // record it swallowed is short of the table's fields.
+    let p = profile(b"id,nom,c\n1,\"Dupont,\"\"\n2,Martin,\"\"\n3,Durand,\"\"\n");
+    assert_eq!(p.record_count, 1);
+    assert!(
+        p.warnings.iter().any(|w| w.starts_with(
+            "a quote opened in the record starting on line 2 never closes: the 3 lines"
+        )),
+        "{:?}",
+        p.warnings
+    );
+
     // Quoted line breaks that do close are no such thing, last cell or not.
     for closed in [
         "a,b\n1,\"multi\nline\"\n2,\"x\"\n",
         "a,b\n1,\"multi\nline\"\n",
         "a,b,c\n1,\"multi\nline\",z\n",
         "a,b\r\n1,\"multi\r\nline\"\r\n\r\n",
+        "a,b,c\n1,2,3\n4,\"short\nrow\"\n",
     ] {
         let p = profile(closed.as_bytes());
         assert!(

@@ -278,9 +278,20 @@ pub fn read_run<R: Read>(
     if tap.split_sequence() {
         return Err(RunError::NotUtf8);
     }
+    // A last record whose last cell holds line breaks ran to the end from
+    // an open quote when the text does not end with a closing quote, or
+    // when it ended short of the table's fields with whole rows (their
+    // delimiters) in that cell: the text ended with an escaped `""` inside
+    // the open value.
+    let swallowed_rows = || {
+        previous.len() < field_count
+            && previous
+                .get(previous.len().saturating_sub(1))
+                .is_some_and(|cell| memchr::memchr(plan.syntax.delimiter, cell).is_some())
+    };
     if !spec.marked_end
-        && tap.last_significant() != Some(super::dialect::QUOTE)
         && last_cell_breaks_lines(&previous)
+        && (tap.last_significant() != Some(super::dialect::QUOTE) || swallowed_rows())
     {
         run.unclosed_quote = Some(unclosed_quote(&previous, tap));
     }
