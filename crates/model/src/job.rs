@@ -9,6 +9,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+/// The top-level keys that make a JSON object a job (`distributions`) or
+/// a catalog entry (`dataset_details`), as [`Job::from_value`] tells them.
+pub const SHAPE_KEYS: [&str; 2] = [JOB_KEY, ENTRY_KEY];
+const JOB_KEY: &str = "distributions";
+const ENTRY_KEY: &str = "dataset_details";
+
 /// Namespace for run ids derived from message bytes (see [`Job::from_slice`]).
 const RUN_ID_NAMESPACE: Uuid = Uuid::from_u128(0x6461_7461_7072_6f66_0000_0000_0000_0001);
 
@@ -19,7 +25,7 @@ const RUN_ID_NAMESPACE: Uuid = Uuid::from_u128(0x6461_7461_7072_6f66_0000_0000_0
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Distribution {
     /// A string in the catalog; a number is read as its text.
-    #[serde(default, deserialize_with = "id_text")]
+    #[serde(default, deserialize_with = "id_field")]
     pub id: Option<String>,
     #[serde(default)]
     pub title: Option<String>,
@@ -36,18 +42,10 @@ pub struct Distribution {
     pub byte_size: Option<u64>,
 }
 
-/// An id given as a string or a number; empty means none.
-fn id_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
-    match Option::<Value>::deserialize(deserializer)? {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.trim().to_owned())),
-        Some(Value::Number(n)) => Ok(Some(n.to_string())),
-        Some(other) => Err(serde::de::Error::custom(format!(
-            "`id`: expected a string, found {}",
-            a_json_kind(&other)
-        ))),
-    }
+/// A distribution's `id`, read as [`id_text`] reads any id.
+fn id_field<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    let value = Option::<Value>::deserialize(deserializer)?;
+    id_text(value.as_ref()).map_err(|cause| serde::de::Error::custom(format!("`id`: {cause}")))
 }
 
 /// A byte size given as a number or as its text; a size that cannot be
@@ -125,10 +123,10 @@ impl Job {
         let Value::Object(object) = value else {
             return Err(JobError::NotAnObject(json_kind(&value)));
         };
-        if object.contains_key("distributions") {
+        if object.contains_key(JOB_KEY) {
             Job::from_job_form(object, fallback_run_id)
         } else if object
-            .get("dataset_details")
+            .get(ENTRY_KEY)
             .and_then(|d| d.get("distributions"))
             .is_some()
         {
@@ -204,21 +202,23 @@ fn parse_distributions(
     }
 }
 
-/// Ids are strings in the catalog, but producers sometimes send numbers.
-fn optional_id(
-    object: &serde_json::Map<String, Value>,
-    field: &'static str,
-) -> Result<Option<String>, JobError> {
-    match object.get(field) {
+/// Ids are strings in the catalog, but producers sometimes send numbers;
+/// an empty one means none.
+fn id_text(value: Option<&Value>) -> Result<Option<String>, String> {
+    match value {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.trim().to_owned())),
         Some(Value::Number(n)) => Ok(Some(n.to_string())),
-        Some(other) => Err(JobError::InvalidField {
-            field,
-            cause: format!("expected a string, found {}", a_json_kind(other)),
-        }),
+        Some(other) => Err(format!("expected a string, found {}", a_json_kind(other))),
     }
+}
+
+fn optional_id(
+    object: &serde_json::Map<String, Value>,
+    field: &'static str,
+) -> Result<Option<String>, JobError> {
+    id_text(object.get(field)).map_err(|cause| JobError::InvalidField { field, cause })
 }
 
 fn required_id(

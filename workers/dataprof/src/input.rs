@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use dataprof_model::job::SHAPE_KEYS;
 use dataprof_model::{Distribution, Job, JobError};
 use uuid::Uuid;
 
@@ -75,9 +76,7 @@ fn read_job_file(path: &Path, len: u64) -> anyhow::Result<Option<Job>> {
     }
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let (keys, broken) = top_level_keys(&bytes);
-    let names_a_job = keys
-        .iter()
-        .any(|k| k == "distributions" || k == "dataset_details");
+    let names_a_job = keys.iter().any(|k| SHAPE_KEYS.contains(&k.as_str()));
     if !names_a_job {
         return Ok(None);
     }
