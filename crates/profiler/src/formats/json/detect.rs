@@ -54,14 +54,13 @@ pub(crate) fn layout(
     if read != LineRead::Line {
         return Ok(document);
     }
-    let trimmed = line.trim_ascii();
-    let first_value = super::ndjson::without_comma(trimmed);
+    let (first_value, comma) = super::ndjson::without_comma(line.trim_ascii());
     let complete = || serde_json::from_slice::<IgnoredAny>(first_value).is_ok();
     match skip_blank(&mut reader)? {
         Some(b'{' | b'[') if complete() => Ok(Layout::Lines),
         // One line ending with a comma: a single NDJSON record written
         // the way the rest of such a file would be.
-        None if first_value.len() < trimmed.len() && complete() => Ok(Layout::Lines),
+        None if comma && complete() => Ok(Layout::Lines),
         _ => Ok(document),
     }
 }

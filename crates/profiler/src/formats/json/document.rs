@@ -165,25 +165,29 @@ pub(crate) fn profile_object(
         .members
         .iter()
         .any(|m| m == "spatialReference" || m == "geometryType");
-    if member.wrapped_features && !esri {
+    // A `features` array read as GeoJSON: under an object that says it is
+    // a FeatureCollection, or at the top of an object with no `type`.
+    let collection = if esri {
+        None
+    } else if member.wrapped_features {
+        Some(format!(
+            "a GeoJSON FeatureCollection read from the `{dotted}` member"
+        ))
+    } else if member.path == ["features"] && kind.is_none() {
+        Some(
+            "no `type` member: the `features` array was read as a GeoJSON FeatureCollection"
+                .to_owned(),
+        )
+    } else {
+        None
+    };
+    if let Some(warning) = collection {
         stream(path, decoding, opts, &member.path, &mut features)?;
-        let warning = format!("a GeoJSON FeatureCollection read from the `{dotted}` member");
         return Ok(geojson_profile(
             features,
             member.wrapped_crs.as_ref().or(survey.crs.as_ref()),
             encoding,
             vec![warning],
-        ));
-    }
-    if member.path == ["features"] && kind.is_none() && !esri {
-        stream(path, decoding, opts, &member.path, &mut features)?;
-        let warning =
-            "no `type` member: the `features` array was read as a GeoJSON FeatureCollection";
-        return Ok(geojson_profile(
-            features,
-            survey.crs.as_ref(),
-            encoding,
-            vec![warning.to_owned()],
         ));
     }
     let as_rows = member.objects == 0 && member.arrays > 0;

@@ -162,14 +162,21 @@ pub(crate) struct ElementInto<'r> {
     pub rows: Option<&'r [String]>,
 }
 
-/// The name of a row's cell at `position` with no name of its own, as the
-/// CSV reader names the fields of a table without a header.
-pub(crate) fn position_name(out: &mut String, position: usize) {
-    use std::fmt::Write as _;
-    let _ = write!(out, "column{position}");
-}
-
 impl FlatRecord {
+    /// Starts the path of a row's cell at `position`: its name in `names`,
+    /// else `columnN`, as the CSV reader names the fields of a table
+    /// without a header.
+    fn start_cell(&mut self, names: &[String], position: usize) {
+        self.path.clear();
+        match names.get(position) {
+            Some(name) => self.path.push_str(name),
+            None => {
+                use std::fmt::Write as _;
+                let _ = write!(self.path, "column{position}");
+            }
+        }
+    }
+
     /// Reads the cells of an array being parsed as a row (cleared first),
     /// each named by its position; a cell that is an object is flattened
     /// under that name.
@@ -181,10 +188,7 @@ impl FlatRecord {
         self.clear();
         let mut position = 0;
         loop {
-            match names.get(position) {
-                Some(name) => self.path.push_str(name),
-                None => position_name(&mut self.path, position),
-            }
+            self.start_cell(names, position);
             let more = seq.next_element_seed(Member(self))?.is_some();
             self.path.clear();
             if !more {
@@ -198,10 +202,7 @@ impl FlatRecord {
     pub fn fill_from_row(&mut self, items: Vec<Value>, names: &[String]) {
         self.clear();
         for (position, item) in items.into_iter().enumerate() {
-            match names.get(position) {
-                Some(name) => self.path.push_str(name),
-                None => position_name(&mut self.path, position),
-            }
+            self.start_cell(names, position);
             self.add_value(item);
             self.path.clear();
         }

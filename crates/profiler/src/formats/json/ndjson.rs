@@ -230,12 +230,10 @@ impl Lines<'_> {
     /// Reads line `number` (without its line feed).
     fn line(&mut self, line: &[u8], number: u64) -> Result<(), Attempt> {
         let opts = self.opts;
-        let Some(text) = line_value(line) else {
+        let Some(LineValue { text, comma }) = line_value(line) else {
             return Ok(());
         };
-        if line.trim_ascii_end().ends_with(b",") {
-            self.commas += 1;
-        }
+        self.commas += u64::from(comma);
         // A line that parses is valid UTF-8: serde_json checks every
         // string and member name, and any other byte above 0x7F is a
         // syntax error. So only a line that fails is checked.
@@ -295,22 +293,29 @@ impl Lines<'_> {
     }
 }
 
+/// The JSON text of a line.
+struct LineValue<'l> {
+    text: &'l [u8],
+    /// A trailing comma was taken off (see [`without_comma`]).
+    comma: bool,
+}
+
 /// The JSON text of a line: trimmed, without the record separator of a
-/// GeoJSON text sequence or a trailing comma (see [`without_comma`]);
-/// `None` for a blank line.
-fn line_value(line: &[u8]) -> Option<&[u8]> {
+/// GeoJSON text sequence or a trailing comma; `None` for a blank line.
+fn line_value(line: &[u8]) -> Option<LineValue<'_>> {
     let text = line.trim_ascii();
     let text = text.strip_prefix(b"\x1e").unwrap_or(text).trim_ascii();
-    let text = without_comma(text);
-    (!text.is_empty()).then_some(text)
+    let (text, comma) = without_comma(text);
+    (!text.is_empty()).then_some(LineValue { text, comma })
 }
 
 /// A line's text without the comma some exports put after each value (a
-/// JSON array written one element per line, without its brackets).
-pub(crate) fn without_comma(text: &[u8]) -> &[u8] {
+/// JSON array written one element per line, without its brackets), and
+/// whether there was one.
+pub(crate) fn without_comma(text: &[u8]) -> (&[u8], bool) {
     match text.strip_suffix(b",") {
-        Some(value) => value.trim_ascii_end(),
-        None => text,
+        Some(value) => (value.trim_ascii_end(), true),
+        None => (text, false),
     }
 }
 
@@ -327,7 +332,7 @@ pub(crate) fn reader_from_head(
         if read != LineRead::Line {
             return None;
         }
-        let Some(text) = line_value(&line) else {
+        let Some(LineValue { text, .. }) = line_value(&line) else {
             continue;
         };
         if let Ok(value) = serde_json::from_slice::<Value>(text) {
