@@ -278,22 +278,8 @@ pub fn read_run<R: Read>(
     if tap.split_sequence() {
         return Err(RunError::NotUtf8);
     }
-    // A last record whose last cell holds line breaks ran to the end from
-    // an open quote when the text does not end with a closing quote, or
-    // when it ended short of the table's fields with whole rows (their
-    // delimiters) in that cell: the text ended with an escaped `""` inside
-    // the open value.
-    let swallowed_rows = || {
-        previous.len() < field_count
-            && previous
-                .get(previous.len().saturating_sub(1))
-                .is_some_and(|cell| memchr::memchr(plan.syntax.delimiter, cell).is_some())
-    };
-    if !spec.marked_end
-        && last_cell_breaks_lines(&previous)
-        && (tap.last_significant() != Some(super::dialect::QUOTE) || swallowed_rows())
-    {
-        run.unclosed_quote = Some(unclosed_quote(&previous, tap));
+    if !spec.marked_end {
+        run.unclosed_quote = unclosed_quote(&previous, tap, field_count, plan.syntax.delimiter);
     }
     run.line_terminators = tap.line_terminators();
     run.quoted_fields = tap.saw_quoted_field();
@@ -303,10 +289,26 @@ pub fn read_run<R: Read>(
     Ok(run)
 }
 
-/// Where the last record, which runs to the end of the text from a quote
-/// that never closed, starts: counted back from the text's last line by
-/// the line breaks inside the record (CRLF, LF and CR alike).
-fn unclosed_quote<R: Read>(last: &csv::ByteRecord, tap: &Tap<R>) -> UnclosedQuote {
+/// The quote that never closed, if the last record ran to the end of the
+/// text from one: its last cell holds line breaks, and either the text
+/// does not end with a closing quote, or the record is short of the
+/// table's fields with whole rows (their delimiters) in that cell (the
+/// text ended with an escaped `""` inside the open value).
+///
+/// Its line is counted back from the text's last line by the line breaks
+/// inside the record (CRLF, LF and CR alike).
+fn unclosed_quote<R: Read>(
+    last: &csv::ByteRecord,
+    tap: &Tap<R>,
+    field_count: usize,
+    delimiter: u8,
+) -> Option<UnclosedQuote> {
+    let cell = last.get(last.len().checked_sub(1)?)?;
+    memchr::memchr2(b'\n', b'\r', cell)?;
+    let swallowed_rows = last.len() < field_count && memchr::memchr(delimiter, cell).is_some();
+    if tap.last_significant() == Some(super::dialect::QUOTE) && !swallowed_rows {
+        return None;
+    }
     let bytes = last.as_slice();
     let inside = memchr::memchr_iter(b'\n', bytes).count() as u64
         + memchr::memchr_iter(b'\r', bytes)
@@ -322,20 +324,10 @@ fn unclosed_quote<R: Read>(last: &csv::ByteRecord, tap: &Tap<R>) -> UnclosedQuot
         breaks + 1
     };
     let line = (breaks + 1).saturating_sub(inside).max(1);
-    UnclosedQuote {
+    Some(UnclosedQuote {
         line,
         lines: last_line + 1 - line,
-    }
-}
-
-/// Whether the record's last cell holds a line break: with a text that
-/// does not end with a quote, the sign of a quote that never closed.
-fn last_cell_breaks_lines(record: &csv::ByteRecord) -> bool {
-    record
-        .len()
-        .checked_sub(1)
-        .and_then(|last| record.get(last))
-        .is_some_and(|cell| memchr::memchr2(b'\n', b'\r', cell).is_some())
+    })
 }
 
 /// Characters of a note kept for its warning.
