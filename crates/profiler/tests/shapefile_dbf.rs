@@ -103,4 +103,18 @@ fn a_layer_without_records_keeps_its_declared_types() {
     let types: Vec<FieldType> = p.fields.iter().map(|f| f.field_type).collect();
     assert_eq!(types[..6], [FieldType::String; 6]);
     assert_eq!(types[6..], [FieldType::Number; 2]);
+
+    // A date field declares the format its values would be written in.
+    let p = profile_edited(
+        |dbf| {
+            dbf[4..8].copy_from_slice(&0u32.to_le_bytes());
+            dbf[32 + 11] = b'D';
+            dbf.truncate(HEADER_LEN);
+            dbf.push(0x1A);
+        },
+        b"UTF-8",
+    );
+    assert_eq!(p.fields[0].field_type, FieldType::Date);
+    assert_eq!(p.fields[0].format.as_deref(), Some("%Y-%m-%d"));
+    assert_eq!(p.fields[1].format, None);
 }

@@ -210,3 +210,21 @@ fn a_reader_that_goes_away_is_no_crash() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(output.status.code(), Some(0), "{stderr}");
 }
+
+#[test]
+fn log_fields_are_plain_values() {
+    let output = Command::new(env!("CARGO_BIN_EXE_dataprof"))
+        .args(["profile", "tests/fixtures/corpus/laposte_hexasmal.csv"])
+        .env("DATAPROF_LOG", "info")
+        .current_dir(repo_root())
+        .output()
+        .expect("run dataprof");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("distribution profiled"))
+        .unwrap_or_else(|| panic!("no distribution line in {stderr}"));
+    assert!(line.contains(r#"status="profiled""#), "{line}");
+    assert!(line.contains("records=39192"), "{line}");
+    assert!(!line.contains("Some("), "{line}");
+}
